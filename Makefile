@@ -1,0 +1,158 @@
+# Developer entry points for simplefs. Everything goes through the CMake
+# presets in CMakePresets.json (build/<preset>, Ninja, ccache).
+#
+#   make build        release build            make run [ARGS="..."]
+#   make test         release (all) + asan     make test-unit / test-e2e
+#   make asan / tsan  sanitizer build + tests  make coverage
+#   make format       clang-format -i          make format-check
+#   make deps         install build+test deps  make clean
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+# Tests run in parallel; the machines have 2 cores. Ninja picks its own -j.
+CTEST_PARALLEL_LEVEL ?= 2
+export CTEST_PARALLEL_LEVEL
+
+CCACHE_DIR ?= $(HOME)/.cache/ccache
+export CCACHE_DIR
+
+# -Werror in CI, off locally unless asked for (make WERROR=ON ...).
+ifeq ($(CI),true)
+WERROR ?= ON
+else
+WERROR ?= OFF
+endif
+
+# Extra ctest arguments for the sanitizer and coverage targets; the 1 GiB
+# e2e test (label `large`) only runs in the release build by default.
+ASAN_CTEST_ARGS ?= -LE large
+TSAN_CTEST_ARGS ?= -LE large
+COVERAGE_CTEST_ARGS ?= -LE large
+
+ARGS ?=
+# Where `make format` / `make format-check` look for *.hpp and *.cpp.
+FORMAT_DIRS := $(or $(wildcard src tests),src)
+SUMMARY := build/test-summary.tsv
+INSTALL_DEPS := scripts/install-deps
+
+# $(call configure_build,PRESET)
+define configure_build
+cmake --preset $(1) -DSIMPLEFS_WERROR=$(WERROR)
+cmake --build --preset $(1)
+endef
+
+# $(call ctest_stage,NAME,PRESET,EXTRA ARGS)
+# Runs ctest, keeps going when tests fail and appends
+# "NAME<TAB>exit<TAB>passed<TAB>failed<TAB>skipped" to $(SUMMARY);
+# print_summary turns the failures into the exit status.
+define ctest_stage
+mkdir -p build/logs; log=build/logs/ctest-$(1).log; \
+echo "==> ctest --preset $(2) $(3)"; \
+set +e; \
+ctest --preset $(2) -j $(CTEST_PARALLEL_LEVEL) --output-on-failure --no-tests=error $(3) 2>&1 | tee "$$log"; \
+rc=$${PIPESTATUS[0]}; \
+set -e; \
+line=$$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$$log" | tail -n 1 || true); \
+total=$$(sed -nE 's/.* out of ([0-9]+).*/\1/p' <<<"$$line"); \
+failed=$$(sed -nE 's/.*passed, ([0-9]+) tests? failed.*/\1/p' <<<"$$line"); \
+skipped=$$(grep -cE '^[[:space:]]*[0-9]+ - .*\((Skipped|Disabled)\)$$' "$$log" || true); \
+total=$${total:-0}; failed=$${failed:-0}; skipped=$${skipped:-0}; \
+passed=$$((total - failed - skipped)); \
+if [ "$$passed" -lt 0 ]; then passed=0; fi; \
+printf '%s\t%s\t%s\t%s\t%s\n' "$(1)" "$$rc" "$$passed" "$$failed" "$$skipped" >>$(SUMMARY)
+endef
+
+# Prints the table collected in $(SUMMARY), ends with a
+# "summary: N passed, N failed, N skipped" line and fails if any stage failed.
+define print_summary
+echo; echo "==================== test summary ===================="; \
+awk -F'\t' '{ \
+    st = ($$2 == 0) ? "ok" : "FAILED (ctest exit " $$2 ")"; \
+    printf "  %-22s %4d passed %4d failed %4d skipped  %s\n", $$1, $$3, $$4, $$5, st; \
+    p += $$3; f += $$4; s += $$5; if ($$2 != 0) bad = 1 } \
+  END { print "======================================================"; \
+    printf "summary: %d passed, %d failed, %d skipped\n", p, f, s; exit bad }' $(SUMMARY)
+endef
+
+.PHONY: all help deps deps-build build run test test-unit test-e2e asan tsan \
+	coverage format format-check clean build_dep run_local test_local
+
+all: build
+
+help:
+	@sed -n '1,9s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+deps:
+	$(INSTALL_DEPS) test
+
+deps-build:
+	$(INSTALL_DEPS) build
+
+build: deps-build
+	$(call configure_build,release)
+
+run: build
+	mkdir -p data
+	./build/release/simplefs --storage-root ./data --port 8080 $(ARGS)
+
+test: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,release)
+	@$(call ctest_stage,release,release,)
+	$(call configure_build,asan)
+	@$(call ctest_stage,asan,asan,-LE large)
+	@$(print_summary)
+
+test-unit: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,release)
+	@$(call ctest_stage,release-unit,release,-L unit)
+	@$(print_summary)
+
+test-e2e: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,release)
+	@$(call ctest_stage,release-e2e,release,-L e2e)
+	@$(print_summary)
+
+asan: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,asan)
+	@$(call ctest_stage,asan,asan,$(ASAN_CTEST_ARGS))
+	@$(print_summary)
+
+tsan: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,tsan)
+	@$(call ctest_stage,tsan,tsan,$(TSAN_CTEST_ARGS))
+	@$(print_summary)
+
+# Counters from earlier runs would add up, so they are reset before the tests.
+coverage: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,coverage)
+	find build/coverage -name '*.gcda' -delete
+	@$(call ctest_stage,coverage,coverage,$(COVERAGE_CTEST_ARGS))
+	gcovr --txt --print-summary --root . \
+		--filter 'src/' --exclude '.*_test\.cpp$$' \
+		--html-details build/coverage/coverage.html \
+		build/coverage
+	@echo "HTML report: build/coverage/coverage.html"
+	@$(print_summary)
+
+format:
+	find $(FORMAT_DIRS) -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' -o -name '*.cc' \) -print0 2>/dev/null \
+		| xargs -0 -r clang-format -i
+
+format-check:
+	scripts/check-format
+
+clean:
+	rm -rf build
+
+# Names used by the original project.
+build_dep: deps
+run_local: run
+test_local: test

@@ -1,0 +1,47 @@
+#include "api/problem.hpp"
+
+#include "storage/errc.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <spdlog/spdlog.h>
+
+namespace simplefs::api {
+
+http::response storage_problem(const boost::system::error_code& ec) {
+    using storage::errc;
+    using http::status;
+    if (ec.category() == storage::storage_category()) {
+        switch (static_cast<errc>(ec.value())) {
+            case errc::not_found:
+                return http::error_response(status::not_found, "Not Found");
+            case errc::already_exists:
+                return http::error_response(status::conflict, "File already exists");
+            case errc::invalid_name:
+                return http::error_response(status::bad_request, "Invalid file name");
+            case errc::escapes_root:
+                return http::error_response(status::forbidden, "Path leaves the storage root");
+            case errc::no_space:
+                return http::error_response(status::insufficient_storage, "Insufficient Storage");
+            case errc::is_directory:
+                return http::error_response(status::conflict, "A folder has that name");
+            case errc::io_error:
+                break;
+        }
+    }
+    spdlog::error("storage error: {}", ec.message());
+    return http::error_response(status::internal_server_error, "Internal Server Error");
+}
+
+http::response missing_field(std::string_view field_name) {
+    boost::json::object error;
+    error["loc"] = boost::json::array{"body", boost::json::string(field_name)};
+    error["msg"] = "field required";
+    error["type"] = "value_error.missing";
+    boost::json::array detail{std::move(error)};
+    return http::json_response(http::status::unprocessable_entity,
+                               R"({"detail":)" + boost::json::serialize(detail) + "}");
+}
+
+}  // namespace simplefs::api

@@ -1,0 +1,21 @@
+#include "api/routes.hpp"
+
+#include "api/handlers.hpp"
+
+namespace simplefs::api {
+
+http::router make_routes(services& svc) {
+    using http::verb;
+    http::router r;
+    auto bind = [&svc](auto fn) {
+        return [&svc, fn](http::request& req) { return fn(svc, req); };
+    };
+    r.add(verb::get, "/", bind(index_page));
+    r.add(verb::get, "/health", bind(health));
+    r.add(verb::get, "/metrics", bind(metrics_page));
+    r.add(verb::post, "/files/", bind(post_files));
+    r.add(verb::get, "/files/{name}", bind(get_file));
+    return r;
+}
+
+}  // namespace simplefs::api

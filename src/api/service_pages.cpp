@@ -1,0 +1,48 @@
+#include "api/handlers.hpp"
+
+namespace simplefs::api {
+namespace {
+
+constexpr std::string_view upload_form = R"html(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>simplefs</title>
+</head>
+<body>
+<h1>simplefs</h1>
+<form action="/files/" enctype="multipart/form-data" method="post">
+<input name="file" type="file">
+<input type="submit" name="Button" value="Submit">
+</form>
+</body>
+</html>
+)html";
+
+boost::asio::awaitable<void> refresh_disk_gauge(services& svc) {
+    auto usage = co_await svc.pool.run([&] { return svc.store.usage(); });
+    if (usage) {
+        svc.metrics.set_disk_used(usage->used_fraction);
+    }
+}
+
+}  // namespace
+
+boost::asio::awaitable<http::response> index_page(services&, http::request&) {
+    co_return http::make_response(http::status::ok, std::string(upload_form),
+                                  "text/html; charset=utf-8");
+}
+
+boost::asio::awaitable<http::response> health(services& svc, http::request&) {
+    co_await refresh_disk_gauge(svc);
+    co_return http::json_response(http::status::ok, R"({"status":"alive"})");
+}
+
+boost::asio::awaitable<http::response> metrics_page(services& svc, http::request&) {
+    co_await refresh_disk_gauge(svc);
+    co_return http::make_response(http::status::ok, svc.metrics.render(),
+                                  metrics::prometheus_content_type);
+}
+
+}  // namespace simplefs::api

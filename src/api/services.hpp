@@ -1,0 +1,26 @@
+#pragma once
+
+#include "metrics/service_metrics.hpp"
+#include "runtime/blocking_pool.hpp"
+#include "storage/backend.hpp"
+
+#include <cstddef>
+
+namespace simplefs::api {
+
+struct api_options {
+    /// Uploads are refused with 507 while the volume is at least this full (percent).
+    double disk_usage_threshold = 95.0;
+    /// Size of the buffer a request body is read into, one piece at a time.
+    std::size_t chunk_size = 1024 * 1024;
+};
+
+/// What the handlers work with. Every storage call goes through pool.run(): it blocks.
+struct services {
+    storage::backend& store;
+    runtime::blocking_pool& pool;
+    metrics::service_metrics& metrics;
+    api_options options;
+};
+
+}  // namespace simplefs::api

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "http/connection.hpp"
+#include "http/session.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace simplefs::http {
+
+/// Accepts connections and runs a session for each on its own strand; knows how to drain them.
+class server {
+public:
+    server(boost::asio::io_context& io, const server_options& options, const router& routes,
+           const cors_policy& cors, runtime::blocking_pool& pool,
+           metrics::service_metrics& metrics);
+
+    /// Binds and listens on options.host:options.port. Throws boost::system::system_error.
+    void listen();
+    std::uint16_t local_port() const;
+    /// Starts the accept loop on the io_context.
+    void start();
+    /// Stops accepting, closes idle connections, lets requests in flight finish within the
+    /// shutdown grace, then ends the rest (their uploads are aborted: temp files removed).
+    boost::asio::awaitable<void> shutdown();
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+    void end_connections(bool idle_only);
+    std::size_t open_connections();
+
+    boost::asio::io_context& io_;
+    const server_options& options_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::atomic<bool> stopping_{false};
+    session_services services_;
+    std::mutex mutex_;
+    std::set<std::shared_ptr<connection>> connections_;
+};
+
+}  // namespace simplefs::http

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace simplefs::http {
+
+struct server_options {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 8080;
+    unsigned threads = 1;
+    /// Largest piece of a request body handed to a handler, and of a streamed response read.
+    std::size_t chunk_size = 1024 * 1024;
+    /// Largest request body accepted; 0 means no limit.
+    std::uint64_t max_body_size = 0;
+    std::size_t header_limit = 16 * 1024;
+    std::chrono::seconds header_timeout{30};
+    /// Longest pause while reading a body, sending a response, or waiting on a kept-alive
+    /// connection for its next request.
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::milliseconds shutdown_grace{10000};
+};
+
+}  // namespace simplefs::http

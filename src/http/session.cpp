@@ -1,0 +1,375 @@
+#include "http/session.hpp"
+
+#include "http/http_date.hpp"
+#include "log/logger.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/sendfile.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <vector>
+
+namespace simplefs::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using parser_type = bhttp::request_parser<bhttp::buffer_body>;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+/// Largest sendfile() call; bounds the time a pool thread spends on one connection.
+constexpr std::uint64_t max_sendfile_chunk = 8u << 20;
+/// After a response that left a request body unread, read and discard at most this much (and
+/// for at most lingering_time) before closing, so the client sees the answer instead of a reset.
+constexpr std::uint64_t lingering_bytes = 64u << 20;
+constexpr std::chrono::seconds lingering_time{5};
+
+class socket_body_reader final : public body_reader {
+public:
+    socket_body_reader(beast::tcp_stream& stream, beast::flat_buffer& buffer, parser_type& parser,
+                       std::chrono::seconds idle_timeout)
+        : stream_(stream), buffer_(buffer), parser_(parser), idle_timeout_(idle_timeout) {}
+
+    asio::awaitable<std::size_t> read_some(std::span<char> out, error_code& ec) override {
+        ec = {};
+        if (parser_.is_done() || out.empty()) {
+            co_return 0;
+        }
+        if (!continue_answered_) {
+            continue_answered_ = true;
+            if (beast::iequals(parser_.get()[field::expect], "100-continue")) {
+                static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+                stream_.expires_after(idle_timeout_);
+                auto [e, n] = co_await asio::async_write(stream_, asio::buffer(interim), use_tuple);
+                if (e) {
+                    ec = e;
+                    co_return 0;
+                }
+            }
+        }
+        auto& body = parser_.get().body();
+        body.data = out.data();
+        body.size = out.size();
+        body.more = true;
+        // Fill the whole buffer when the client is fast: fewer, larger disk writes.
+        while (!parser_.is_done() && body.size > 0) {
+            stream_.expires_after(idle_timeout_);
+            auto [e, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, use_tuple);
+            if (e == bhttp::error::need_buffer) {
+                break;
+            }
+            if (e) {
+                ec = e;
+                break;
+            }
+        }
+        std::size_t got = out.size() - body.size;
+        body.data = nullptr;
+        body.size = 0;
+        bytes_read_ += got;
+        co_return got;
+    }
+
+    std::optional<std::uint64_t> content_length() const override {
+        auto length = parser_.content_length();
+        return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+    }
+
+    std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
+
+private:
+    beast::tcp_stream& stream_;
+    beast::flat_buffer& buffer_;
+    parser_type& parser_;
+    std::chrono::seconds idle_timeout_;
+    bool continue_answered_ = false;
+    std::uint64_t bytes_read_ = 0;
+};
+
+bool is_http_parse_error(const error_code& ec) {
+    return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+bool has_no_body(status code) {
+    auto n = static_cast<unsigned>(code);
+    return n < 200 || code == status::no_content || code == status::not_modified;
+}
+
+/// Waits until the socket can take more bytes, or idle_timeout.
+asio::awaitable<error_code> wait_writable(asio::ip::tcp::socket& socket,
+                                          std::chrono::seconds idle_timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer timer(socket.get_executor(), idle_timeout);
+    auto outcome = co_await (socket.async_wait(asio::socket_base::wait_write, use_tuple) ||
+                             timer.async_wait(use_tuple));
+    if (outcome.index() == 1) {
+        co_return make_error_code(asio::error::timed_out);
+    }
+    co_return std::get<0>(std::get<0>(outcome));
+}
+
+/// sendfile() from the body's descriptor. The call runs on the blocking pool because it reads the
+/// file (a cold page cache means disk reads); a full socket sends us back to wait on the network.
+asio::awaitable<error_code> send_file_body(connection& conn, body_stream& body,
+                                           const session_services& svc, std::uint64_t& sent) {
+    auto& socket = conn.stream.socket();
+    error_code ec;
+    socket.native_non_blocking(true, ec);
+    if (ec) {
+        co_return ec;
+    }
+    const int in_fd = body.sendfile_fd();
+    const int out_fd = socket.native_handle();
+    off_t offset = static_cast<off_t>(body.offset());
+    std::uint64_t remaining = body.size();
+    while (remaining > 0) {
+        auto count = static_cast<std::size_t>(std::min(remaining, max_sendfile_chunk));
+        auto [n, err] = co_await svc.pool.run([&] {
+            ssize_t r = ::sendfile(out_fd, in_fd, &offset, count);
+            return std::pair<ssize_t, int>(r, r < 0 ? errno : 0);
+        });
+        if (n > 0) {
+            remaining -= static_cast<std::uint64_t>(n);
+            sent += static_cast<std::uint64_t>(n);
+        } else if (n == 0) {
+            co_return make_error_code(asio::error::eof);  // the file shrank under us
+        } else if (err == EAGAIN) {
+            if (auto e = co_await wait_writable(socket, svc.options.idle_timeout)) {
+                co_return e;
+            }
+        } else if (err != EINTR) {
+            co_return error_code(err, boost::system::system_category());
+        }
+    }
+    co_return error_code{};
+}
+
+asio::awaitable<error_code> send_read_body(connection& conn, body_stream& body,
+                                           const session_services& svc, std::uint64_t& sent) {
+    std::vector<char> chunk(svc.options.chunk_size);
+    std::uint64_t remaining = body.size();
+    while (remaining > 0) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size()));
+        auto [n, ec] = co_await svc.pool.run([&] {
+            error_code e;
+            auto got = body.read(std::span<char>(chunk.data(), want), e);
+            return std::pair<std::size_t, error_code>(got, e);
+        });
+        if (ec) {
+            co_return ec;
+        }
+        if (n == 0) {
+            co_return make_error_code(asio::error::eof);
+        }
+        conn.stream.expires_after(svc.options.idle_timeout);
+        auto [e, written] = co_await asio::async_write(conn.stream, asio::buffer(chunk.data(), n),
+                                                       use_tuple);
+        if (e) {
+            co_return e;
+        }
+        remaining -= n;
+        sent += n;
+    }
+    co_return error_code{};
+}
+
+struct write_outcome {
+    error_code ec;
+    std::uint64_t body_bytes = 0;
+};
+
+asio::awaitable<write_outcome> write_response(connection& conn, response& res, bool head_request,
+                                              bool keep_alive, const session_services& svc) {
+    auto& msg = res.message;
+    msg.version(11);
+    msg.set(field::server, "simplefs");
+    msg.set(field::date, format_http_date(std::chrono::system_clock::now()));
+    msg.keep_alive(keep_alive);
+    const bool bodyless_status = has_no_body(msg.result());
+    const std::uint64_t length = res.stream ? res.stream->size() : msg.body().size();
+    if (bodyless_status) {
+        msg.erase(field::content_length);
+    } else {
+        msg.content_length(length);
+    }
+    write_outcome out;
+    conn.stream.expires_after(svc.options.idle_timeout);
+    if (!head_request && !bodyless_status && !res.stream) {
+        auto [ec, n] = co_await bhttp::async_write(conn.stream, msg, use_tuple);
+        out.ec = ec;
+        out.body_bytes = ec ? 0 : length;
+        co_return out;
+    }
+    bhttp::response<bhttp::empty_body> header_only{std::move(msg.base())};
+    auto [ec, n] = co_await bhttp::async_write(conn.stream, header_only, use_tuple);
+    if (ec || head_request || bodyless_status) {
+        out.ec = ec;
+        co_return out;
+    }
+    if (res.stream->sendfile_fd() >= 0) {
+        out.ec = co_await send_file_body(conn, *res.stream, svc, out.body_bytes);
+    } else {
+        out.ec = co_await send_read_body(conn, *res.stream, svc, out.body_bytes);
+    }
+    co_return out;
+}
+
+/// Reads and drops what is left of a request body the handler did not want, bounded in bytes
+/// and time, so the client gets to read our answer before the connection closes.
+asio::awaitable<void> linger(connection& conn) {
+    error_code ec;
+    conn.stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
+    auto deadline = std::chrono::steady_clock::now() + lingering_time;
+    std::array<char, 64 * 1024> sink;
+    std::uint64_t drained = 0;
+    while (drained < lingering_bytes && std::chrono::steady_clock::now() < deadline) {
+        conn.stream.expires_at(deadline);
+        auto [e, n] = co_await conn.stream.async_read_some(asio::buffer(sink), use_tuple);
+        if (e) {
+            break;
+        }
+        drained += n;
+    }
+}
+
+response internal_error() {
+    return error_response(status::internal_server_error, "Internal Server Error");
+}
+
+struct routed {
+    response res;
+    std::string_view route = "none";
+};
+
+asio::awaitable<routed> handle_request(connection& conn, parser_type& parser, socket_body_reader& body,
+                                 const session_services& svc) {
+    const auto& header = parser.get().base();
+    routed out;
+    auto target = boost::urls::parse_origin_form(header.target());
+    if (!target) {
+        out.res = error_response(status::bad_request, "Invalid request target");
+        co_return out;
+    }
+    std::string path = target->path();
+    auto match = svc.routes.find(header.method(), path);
+    out.route = match.route;
+    if (auto preflight = svc.cors.preflight(header)) {
+        out.res = std::move(*preflight);
+        co_return out;
+    }
+    if (!match.path_known) {
+        out.res = error_response(status::not_found, "Not Found");
+    } else if (match.target == nullptr) {
+        out.res = error_response(status::method_not_allowed, "Method Not Allowed");
+        out.res.message.set(field::allow, match.allow);
+    } else if (auto length = body.content_length();
+               svc.options.max_body_size != 0 && length && *length > svc.options.max_body_size) {
+        out.res = error_response(status::payload_too_large, "Request body too large");
+    } else {
+        std::string_view query = target->encoded_query();
+        request req{header, path, query, match.param, conn.peer, body};
+        try {
+            out.res = co_await (*match.target)(req);
+        } catch (const std::exception& e) {
+            spdlog::error("handler for {} {} failed: {}", header.method_string(), header.target(),
+                          e.what());
+            out.res = internal_error();
+        }
+    }
+    svc.cors.decorate(header, out.res);
+    co_return out;
+}
+
+asio::awaitable<void> answer_parse_error(connection& conn, const error_code& ec,
+                                         const session_services& svc) {
+    spdlog::debug("bad request from {}: {}", conn.peer, ec.message());
+    auto res = ec == bhttp::error::header_limit
+                   ? error_response(status::request_header_fields_too_large,
+                                    "Request header fields too large")
+                   : error_response(status::bad_request, "Invalid HTTP request");
+    co_await write_response(conn, res, false, false, svc);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const session_services& svc) {
+    beast::flat_buffer buffer;
+    for (;;) {
+        parser_type parser;
+        parser.header_limit(static_cast<std::uint32_t>(svc.options.header_limit));
+        parser.body_limit(svc.options.max_body_size != 0 ? svc.options.max_body_size
+                                                         : std::numeric_limits<std::uint64_t>::max());
+        conn->stream.expires_after(svc.options.header_timeout);
+        auto [ec, n] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
+        if (ec) {
+            if (is_http_parse_error(ec)) {
+                co_await answer_parse_error(*conn, ec, svc);
+            }
+            break;
+        }
+        conn->busy = true;
+        const auto started = std::chrono::steady_clock::now();
+        svc.metrics.request_started();
+        socket_body_reader body(conn->stream, buffer, parser, svc.options.idle_timeout);
+        auto [res, route] = co_await handle_request(*conn, parser, body, svc);
+
+        const auto& header = parser.get().base();
+        const bool body_left = !parser.is_done();
+        const bool keep_alive = parser.get().keep_alive() && !res.close && !body_left && !svc.stopping;
+        const bool head_request = header.method() == verb::head;
+        auto written = co_await write_response(*conn, res, head_request, keep_alive, svc);
+        svc.metrics.request_finished();
+        if (res.stream) {
+            svc.metrics.add_download_bytes(written.body_bytes);
+        }
+
+        const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+        const auto status_code = static_cast<unsigned>(res.message.result());
+        const std::uint64_t bytes_in = body.content_length().value_or(body.bytes_read());
+        svc.metrics.observe_request({.handler = route,
+                                     .method = header.method_string(),
+                                     .status = status_code,
+                                     .request_bytes = bytes_in,
+                                     .response_bytes = written.body_bytes,
+                                     .seconds = elapsed.count()});
+        log::access({.method = header.method_string(),
+                     .target = header.target(),
+                     .route = route,
+                     .status = status_code,
+                     .bytes_in = body.bytes_read(),
+                     .bytes_out = written.body_bytes,
+                     .duration = elapsed,
+                     .peer = conn->peer});
+        conn->busy = false;
+        if (written.ec || !keep_alive) {
+            if (!written.ec && body_left) {
+                co_await linger(*conn);
+            }
+            break;
+        }
+    }
+    error_code ignored;
+    conn->stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+}
+
+}  // namespace simplefs::http

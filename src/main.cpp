@@ -1,0 +1,104 @@
+#include "api/routes.hpp"
+#include "config/settings.hpp"
+#include "http/server.hpp"
+#include "log/logger.hpp"
+#include "metrics/service_metrics.hpp"
+#include "runtime/blocking_pool.hpp"
+#include "storage/posix/posix_backend.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace simplefs;
+
+unsigned default_threads(unsigned configured, unsigned fallback) {
+    return configured != 0 ? configured : std::max(1u, fallback);
+}
+
+int serve(const config::settings& s) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    auto store = storage::posix_backend::open(
+        s.storage_root, {.fsync = s.fsync == config::fsync_policy::always});
+    if (!store) {
+        spdlog::critical("cannot open storage root {}: {}", s.storage_root, store.error().message());
+        return 1;
+    }
+    if (auto removed = (*store)->remove_stale_temp_files(); !removed) {
+        spdlog::warn("could not clean temp files: {}", removed.error().message());
+    } else if (*removed > 0) {
+        spdlog::info("removed {} temp file(s) left by an earlier run", *removed);
+    }
+
+    metrics::service_metrics metrics;
+    runtime::blocking_pool pool(default_threads(s.io_threads, std::max(4u, 4 * cores)));
+    api::services services{**store, pool, metrics,
+                           {.disk_usage_threshold = s.disk_usage_threshold,
+                            .chunk_size = s.chunk_size}};
+    const http::router routes = api::make_routes(services);
+    const http::cors_policy cors(s.cors_origins);
+    const http::server_options options{.host = s.host,
+                                       .port = s.port,
+                                       .threads = default_threads(s.threads, cores),
+                                       .chunk_size = s.chunk_size,
+                                       .max_body_size = s.max_upload_size,
+                                       .shutdown_grace = s.shutdown_grace};
+
+    boost::asio::io_context io(static_cast<int>(options.threads));
+    http::server server(io, options, routes, cors, pool, metrics);
+    try {
+        server.listen();
+    } catch (const boost::system::system_error& e) {
+        spdlog::critical("cannot listen on {}:{}: {}", s.host, s.port, e.code().message());
+        return 1;
+    }
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+        if (ec) {
+            return;
+        }
+        spdlog::info("signal {} received", signal_number);
+        boost::asio::co_spawn(io, server.shutdown(), [&](std::exception_ptr) { io.stop(); });
+    });
+    server.start();
+    spdlog::info("simplefs serving {} on {}:{} ({} network threads)", s.storage_root, s.host,
+                 server.local_port(), options.threads);
+
+    std::vector<std::jthread> threads;
+    for (unsigned i = 1; i < options.threads; ++i) {
+        threads.emplace_back([&io] { io.run(); });
+    }
+    io.run();
+    threads.clear();
+    pool.join();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = config::parse_settings(argc, argv, config::process_environment());
+    if (!parsed.value) {
+        std::fputs(parsed.output.c_str(), parsed.exit_code == 0 ? stdout : stderr);
+        return parsed.exit_code;
+    }
+    const auto& s = *parsed.value;
+    log::setup(s.log_level, s.log_format == config::log_format::json ? log::format::json
+                                                                       : log::format::text);
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        return serve(s);
+    } catch (const std::exception& e) {
+        spdlog::critical("fatal: {}", e.what());
+        return 1;
+    }
+}
