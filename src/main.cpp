@@ -6,10 +6,10 @@
 #include "runtime/blocking_pool.hpp"
 #include "storage/posix/posix_backend.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdio>
@@ -26,10 +26,11 @@ unsigned default_threads(unsigned configured, unsigned fallback) {
 
 int serve(const config::settings& s) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    auto store = storage::posix_backend::open(
-        s.storage_root, {.fsync = s.fsync == config::fsync_policy::always});
+    auto store = storage::posix_backend::open(s.storage_root,
+                                              {.fsync = s.fsync == config::fsync_policy::always});
     if (!store) {
-        spdlog::critical("cannot open storage root {}: {}", s.storage_root, store.error().message());
+        spdlog::critical("cannot open storage root {}: {}", s.storage_root,
+                         store.error().message());
         return 1;
     }
     if (auto removed = (*store)->remove_stale_temp_files(); !removed) {
@@ -40,9 +41,11 @@ int serve(const config::settings& s) {
 
     metrics::service_metrics metrics;
     runtime::blocking_pool pool(default_threads(s.io_threads, std::max(4u, 4 * cores)));
-    api::services services{**store, pool, metrics,
-                           {.disk_usage_threshold = s.disk_usage_threshold,
-                            .chunk_size = s.chunk_size}};
+    api::services services{
+        **store,
+        pool,
+        metrics,
+        {.disk_usage_threshold = s.disk_usage_threshold, .chunk_size = s.chunk_size}};
     const http::router routes = api::make_routes(services);
     const http::cors_policy cors(s.cors_origins);
     const http::server_options options{.host = s.host,
@@ -92,8 +95,8 @@ int main(int argc, char** argv) {
         return parsed.exit_code;
     }
     const auto& s = *parsed.value;
-    log::setup(s.log_level, s.log_format == config::log_format::json ? log::format::json
-                                                                       : log::format::text);
+    log::setup(s.log_level,
+               s.log_format == config::log_format::json ? log::format::json : log::format::text);
     std::signal(SIGPIPE, SIG_IGN);
     try {
         return serve(s);

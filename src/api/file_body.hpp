@@ -11,8 +11,7 @@ namespace simplefs::api {
 /// reads otherwise.
 class file_body final : public http::body_stream {
 public:
-    explicit file_body(std::unique_ptr<storage::file_reader> reader)
-        : reader_(std::move(reader)) {}
+    explicit file_body(std::unique_ptr<storage::file_reader> reader) : reader_(std::move(reader)) {}
 
     std::uint64_t size() const noexcept override { return reader_->info().size; }
     int sendfile_fd() const noexcept override { return reader_->native_handle(); }

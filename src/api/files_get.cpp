@@ -22,9 +22,9 @@ std::string entity_tag(const storage::file_info& info) {
     if (!info.sha256_hex.empty()) {
         return '"' + info.sha256_hex + '"';
     }
-    auto mtime = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     info.modified.time_since_epoch())
-                     .count();
+    auto mtime =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(info.modified.time_since_epoch())
+            .count();
     return fmt::format("\"{:x}-{:x}\"", mtime, info.size);
 }
 
@@ -45,9 +45,9 @@ boost::asio::awaitable<http::response> get_file(services& svc, http::request& re
     const auto& info = (*opened)->info();
     auto res = http::make_response(http::status::ok, {}, http::content_type_for(name));
     auto& m = res.message;
-    auto download_name = fmt::format("download_{}_{}",
-                                     http::format_compact_local(std::chrono::system_clock::now()),
-                                     last_segment(name));
+    auto download_name =
+        fmt::format("download_{}_{}", http::format_compact_local(std::chrono::system_clock::now()),
+                    last_segment(name));
     m.set(http::field::content_disposition, http::attachment_disposition(download_name));
     m.set(http::field::last_modified, http::format_http_date(info.modified));
     m.set(http::field::etag, entity_tag(info));

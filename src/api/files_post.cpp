@@ -3,10 +3,10 @@
 #include "http/multipart.hpp"
 #include "storage/name.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/beast/http/error.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
-#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <string>
@@ -27,8 +27,7 @@ struct upload {
 /// Temp files are removed on the pool (unlink blocks), by discard().
 class form_upload {
 public:
-    form_upload(services& svc, std::string boundary)
-        : svc_(svc), parser_(std::move(boundary)) {}
+    form_upload(services& svc, std::string boundary) : svc_(svc), parser_(std::move(boundary)) {}
 
     /// Feeds one piece of body; returns a failure answer, or nullopt to go on.
     boost::asio::awaitable<std::optional<http::response>> feed(std::string_view input) {
@@ -49,8 +48,9 @@ public:
                 case http::multipart_event::part_data:
                     if (current_ != nullptr) {
                         auto data = parser_.data();
-                        auto written = co_await svc_.pool.run(
-                            [&] { return current_->writer->write({data.data(), data.size()}); });
+                        auto written = co_await svc_.pool.run([&] {
+                            return current_->writer->write({data.data(), data.size()});
+                        });
                         if (!written) {
                             co_return fail("io_error", storage_problem(written.error()));
                         }
@@ -167,9 +167,8 @@ boost::asio::awaitable<http::response> post_files(services& svc, http::request& 
         error_code ec;
         auto n = co_await req.body.read_some(buffer, ec);
         if (ec == boost::beast::http::error::body_limit) {
-            failure = form.fail("too_large",
-                                http::error_response(status::payload_too_large,
-                                                     "Request body too large"));
+            failure = form.fail("too_large", http::error_response(status::payload_too_large,
+                                                                  "Request body too large"));
         } else if (ec) {
             spdlog::info("upload from {} aborted: {}", req.peer, ec.message());
             failure = form.fail("client_disconnect",

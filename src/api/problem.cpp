@@ -2,16 +2,16 @@
 
 #include "storage/errc.hpp"
 
-#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 namespace simplefs::api {
 
 http::response storage_problem(const boost::system::error_code& ec) {
-    using storage::errc;
     using http::status;
+    using storage::errc;
     if (ec.category() == storage::storage_category()) {
         switch (static_cast<errc>(ec.value())) {
             case errc::not_found:

@@ -7,9 +7,7 @@ namespace simplefs::api {
 http::router make_routes(services& svc) {
     using http::verb;
     http::router r;
-    auto bind = [&svc](auto fn) {
-        return [&svc, fn](http::request& req) { return fn(svc, req); };
-    };
+    auto bind = [&svc](auto fn) { return [&svc, fn](http::request& req) { return fn(svc, req); }; };
     r.add(verb::get, "/", bind(index_page));
     r.add(verb::get, "/health", bind(health));
     r.add(verb::get, "/metrics", bind(metrics_page));

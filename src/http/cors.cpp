@@ -30,7 +30,8 @@ std::optional<response> cors_policy::preflight(const request_header& req) const 
         return std::nullopt;
     }
     if (!allows(origin)) {
-        return make_response(status::bad_request, "Disallowed CORS origin", "text/plain; charset=utf-8");
+        return make_response(status::bad_request, "Disallowed CORS origin",
+                             "text/plain; charset=utf-8");
     }
     auto res = make_response(status::ok, "OK", "text/plain; charset=utf-8");
     auto& m = res.message;

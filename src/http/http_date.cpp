@@ -64,7 +64,7 @@ civil_time to_civil(std::chrono::sys_seconds t) {
 }
 
 class cursor {
-  public:
+public:
     explicit cursor(std::string_view text) : text_{text} {}
 
     bool done() const { return text_.empty(); }
@@ -105,7 +105,7 @@ class cursor {
         return std::nullopt;
     }
 
-  private:
+private:
     std::string_view text_;
 };
 

@@ -233,7 +233,7 @@ TEST(ParseHttpDate, WithoutNowUsesTheSystemClock) {
 }
 
 class scoped_tz {
-  public:
+public:
     explicit scoped_tz(const char* zone) {
         if (const char* old = std::getenv("TZ")) {
             saved_ = old;
@@ -252,7 +252,7 @@ class scoped_tz {
         ::tzset();
     }
 
-  private:
+private:
     std::optional<std::string> saved_;
 };
 

@@ -25,7 +25,8 @@ router::match router::find(verb method, std::string_view path) const {
         } else if (path != e.route) {
             continue;
         }
-        // An exact route wins over a parameter route for the same path ("/files/" vs "/files/{name}").
+        // An exact route wins over a parameter route for the same path ("/files/" vs
+        // "/files/{name}").
         if (m.path_known && m.route != e.route) {
             continue;
         }

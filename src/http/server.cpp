@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <cerrno>
 
@@ -51,10 +51,9 @@ tcp::endpoint resolve_endpoint(asio::io_context& io, const std::string& host, st
 server::server(asio::io_context& io, const server_options& options, const router& routes,
                const cors_policy& cors, runtime::blocking_pool& pool,
                metrics::service_metrics& metrics)
-    : io_(io),
-      options_(options),
-      acceptor_(asio::make_strand(io)),
-      services_{options, routes, cors, pool, metrics, stopping_} {}
+    : io_(io), options_(options), acceptor_(asio::make_strand(io)), services_{options, routes,
+                                                                              cors,    pool,
+                                                                              metrics, stopping_} {}
 
 void server::listen() {
     auto endpoint = resolve_endpoint(io_, options_.host, options_.port);
@@ -64,7 +63,9 @@ void server::listen() {
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-std::uint16_t server::local_port() const { return acceptor_.local_endpoint().port(); }
+std::uint16_t server::local_port() const {
+    return acceptor_.local_endpoint().port();
+}
 
 void server::start() {
     asio::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) {
@@ -167,7 +168,8 @@ asio::awaitable<void> server::shutdown() {
     if (!co_await wait_until(now + options_.shutdown_grace, true)) {
         spdlog::warn("grace period over: aborting {} connection(s)", open_connections());
         end_connections(false);
-        if (!co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5), false)) {
+        if (!co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5),
+                                 false)) {
             spdlog::error("{} connection(s) did not end", open_connections());
         }
     }

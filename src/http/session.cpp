@@ -3,7 +3,9 @@
 #include "http/http_date.hpp"
 #include "log/logger.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,7 +19,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include <sys/sendfile.h>
 
@@ -43,15 +44,23 @@ constexpr std::uint64_t max_sendfile_chunk = 8u << 20;
 constexpr std::uint64_t lingering_bytes = 64u << 20;
 constexpr std::chrono::seconds lingering_time{5};
 
+/// Pulls a request body for a handler. A Content-Length body goes straight from the socket into
+/// the handler's buffer (large reads, no copy through the parser); a chunked body goes through the
+/// parser, which removes the framing.
 class socket_body_reader final : public body_reader {
 public:
     socket_body_reader(beast::tcp_stream& stream, beast::flat_buffer& buffer, parser_type& parser,
                        std::chrono::seconds idle_timeout)
-        : stream_(stream), buffer_(buffer), parser_(parser), idle_timeout_(idle_timeout) {}
+        : stream_(stream),
+          buffer_(buffer),
+          parser_(parser),
+          idle_timeout_(idle_timeout),
+          direct_(!parser.chunked() && parser.content_length().has_value()),
+          remaining_(direct_ ? *parser.content_length() : 0) {}
 
     asio::awaitable<std::size_t> read_some(std::span<char> out, error_code& ec) override {
         ec = {};
-        if (parser_.is_done() || out.empty()) {
+        if (complete() || out.empty()) {
             co_return 0;
         }
         if (!continue_answered_) {
@@ -66,6 +75,45 @@ public:
                 }
             }
         }
+        auto got = direct_ ? co_await read_direct(out, ec) : co_await read_chunked(out, ec);
+        bytes_read_ += got;
+        co_return got;
+    }
+
+    std::optional<std::uint64_t> content_length() const override {
+        auto length = parser_.content_length();
+        return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+    }
+
+    std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
+
+    /// The whole body has been read (or there was none), so the next request can follow.
+    bool complete() const noexcept { return direct_ ? remaining_ == 0 : parser_.is_done(); }
+
+private:
+    /// Fills out (up to what is left of the body): first what the header read buffered, then
+    /// straight from the socket. Never reads past the body, so a pipelined request stays buffered.
+    asio::awaitable<std::size_t> read_direct(std::span<char> out, error_code& ec) {
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), remaining_));
+        std::size_t got = asio::buffer_copy(asio::buffer(out.data(), want), buffer_.data());
+        buffer_.consume(got);
+        while (got < want) {
+            stream_.expires_after(idle_timeout_);
+            auto [e, n] = co_await stream_.async_read_some(
+                asio::buffer(out.data() + got, want - got), use_tuple);
+            got += n;
+            if (e) {
+                ec = e == asio::error::eof ? bhttp::error::partial_message : e;
+                break;
+            }
+        }
+        remaining_ -= got;
+        co_return got;
+    }
+
+    asio::awaitable<std::size_t> read_chunked(std::span<char> out, error_code& ec) {
+        // Beast reads at most the buffer's free capacity (and 64 KiB) per call.
+        buffer_.reserve(64 * 1024);
         auto& body = parser_.get().body();
         body.data = out.data();
         body.size = out.size();
@@ -85,22 +133,15 @@ public:
         std::size_t got = out.size() - body.size;
         body.data = nullptr;
         body.size = 0;
-        bytes_read_ += got;
         co_return got;
     }
 
-    std::optional<std::uint64_t> content_length() const override {
-        auto length = parser_.content_length();
-        return length ? std::optional<std::uint64_t>(*length) : std::nullopt;
-    }
-
-    std::uint64_t bytes_read() const noexcept override { return bytes_read_; }
-
-private:
     beast::tcp_stream& stream_;
     beast::flat_buffer& buffer_;
     parser_type& parser_;
     std::chrono::seconds idle_timeout_;
+    const bool direct_;
+    std::uint64_t remaining_;
     bool continue_answered_ = false;
     std::uint64_t bytes_read_ = 0;
 };
@@ -182,8 +223,8 @@ asio::awaitable<error_code> send_read_body(connection& conn, body_stream& body,
             co_return make_error_code(asio::error::eof);
         }
         conn.stream.expires_after(svc.options.idle_timeout);
-        auto [e, written] = co_await asio::async_write(conn.stream, asio::buffer(chunk.data(), n),
-                                                       use_tuple);
+        auto [e, written] =
+            co_await asio::async_write(conn.stream, asio::buffer(chunk.data(), n), use_tuple);
         if (e) {
             co_return e;
         }
@@ -261,8 +302,8 @@ struct routed {
     std::string_view route = "none";
 };
 
-asio::awaitable<routed> handle_request(connection& conn, parser_type& parser, socket_body_reader& body,
-                                 const session_services& svc) {
+asio::awaitable<routed> handle_request(connection& conn, parser_type& parser,
+                                       socket_body_reader& body, const session_services& svc) {
     const auto& header = parser.get().base();
     routed out;
     auto target = boost::urls::parse_origin_form(header.target());
@@ -317,8 +358,9 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
     for (;;) {
         parser_type parser;
         parser.header_limit(static_cast<std::uint32_t>(svc.options.header_limit));
-        parser.body_limit(svc.options.max_body_size != 0 ? svc.options.max_body_size
-                                                         : std::numeric_limits<std::uint64_t>::max());
+        // No limit while reading the header: a Content-Length over the limit gets its 413 from the
+        // router step, not a parse error. Chunked bodies get the limit below.
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         conn->stream.expires_after(svc.options.header_timeout);
         auto [ec, n] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
         if (ec) {
@@ -328,14 +370,18 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
             break;
         }
         conn->busy = true;
+        if (svc.options.max_body_size != 0) {
+            parser.body_limit(svc.options.max_body_size);
+        }
         const auto started = std::chrono::steady_clock::now();
         svc.metrics.request_started();
         socket_body_reader body(conn->stream, buffer, parser, svc.options.idle_timeout);
         auto [res, route] = co_await handle_request(*conn, parser, body, svc);
 
         const auto& header = parser.get().base();
-        const bool body_left = !parser.is_done();
-        const bool keep_alive = parser.get().keep_alive() && !res.close && !body_left && !svc.stopping;
+        const bool body_left = !body.complete();
+        const bool keep_alive =
+            parser.get().keep_alive() && !res.close && !body_left && !svc.stopping;
         const bool head_request = header.method() == verb::head;
         auto written = co_await write_response(*conn, res, head_request, keep_alive, svc);
         svc.metrics.request_finished();

@@ -1,11 +1,11 @@
 #include "log/logger.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
+#include <fmt/chrono.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <fmt/chrono.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <memory>
 
@@ -31,15 +31,14 @@ public:
 
 std::unique_ptr<spdlog::formatter> make_formatter(format fmt) {
     if (fmt == format::json) {
-        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+        auto formatter =
+            std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
         formatter->add_flag<json_message_flag>('*').set_pattern(
             R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","message":%*})");
         return formatter;
     }
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    {
-        formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    }
+    { formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v"); }
     return formatter;
 }
 
@@ -54,7 +53,8 @@ void setup(std::string_view level, format fmt) {
     logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(logger);
 
-    // Access lines are built whole (fields at the top level in JSON), so that logger prints them raw.
+    // Access lines are built whole (fields at the top level in JSON), so that logger prints them
+    // raw.
     g_access = std::make_shared<spdlog::logger>("access", sink);
     g_access->set_pattern(fmt == format::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     g_access->set_level(logger->level());

@@ -65,7 +65,8 @@ TEST(ServiceMetrics, ObserveRequestFeedsHttpMetrics) {
                          "http_request_duration_seconds_bucket{handler=\"/files/"
                          "{name}\",method=\"GET\",le=\"0.5\"} 2"));
     EXPECT_TRUE(contains(
-        text, "http_request_duration_seconds_bucket{handler=\"none\",method=\"GET\",le=\"1.0\"} 0"));
+        text,
+        "http_request_duration_seconds_bucket{handler=\"none\",method=\"GET\",le=\"1.0\"} 0"));
     EXPECT_TRUE(contains(
         text,
         "http_request_duration_seconds_bucket{handler=\"none\",method=\"GET\",le=\"+Inf\"} 1"));
@@ -88,9 +89,9 @@ TEST(ServiceMetrics, HighResolutionHistogramHasInstrumentatorBuckets) {
         pos += prefix.size();
         les += text.substr(pos, text.find('"', pos) - pos) + " ";
     }
-    EXPECT_EQ(
-        les,
-        "0.01 0.025 0.05 0.075 0.1 0.25 0.5 0.75 1.0 1.5 2.0 2.5 3.0 3.5 4.0 4.5 5.0 7.5 10.0 30.0 60.0 +Inf ");
+    EXPECT_EQ(les,
+              "0.01 0.025 0.05 0.075 0.1 0.25 0.5 0.75 1.0 1.5 2.0 2.5 3.0 3.5 4.0 4.5 5.0 7.5 "
+              "10.0 30.0 60.0 +Inf ");
 }
 
 TEST(ServiceMetrics, OwnCountersAndGauges) {

@@ -8,7 +8,7 @@ namespace simplefs::storage {
 namespace {
 
 class storage_category_impl final : public boost::system::error_category {
-  public:
+public:
     const char* name() const noexcept override { return "simplefs.storage"; }
 
     std::string message(int value) const override {

@@ -10,7 +10,7 @@ namespace simplefs::storage {
 /// Incremental SHA-256 over OpenSSL EVP. Throws std::runtime_error when OpenSSL fails (which
 /// in practice means out of memory).
 class sha256 {
-  public:
+public:
     sha256();
     ~sha256();
     sha256(const sha256&) = delete;
@@ -21,7 +21,7 @@ class sha256 {
     /// the hash then starts over empty.
     std::string finish();
 
-  private:
+private:
     evp_md_ctx_st* ctx_;
 };
 

@@ -34,7 +34,7 @@ constexpr std::size_t sha256_hex_size = 64;
 constexpr int create_attempts = 8;
 
 class unique_fd {
-  public:
+public:
     unique_fd() noexcept = default;
     explicit unique_fd(int fd) noexcept : fd_(fd) {}
     unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
@@ -55,7 +55,7 @@ class unique_fd {
         fd_ = fd;
     }
 
-  private:
+private:
     int fd_ = -1;
 };
 
@@ -154,7 +154,7 @@ struct opened_file {
 };
 
 class posix_reader final : public file_reader {
-  public:
+public:
     posix_reader(unique_fd fd, file_info info) : fd_(std::move(fd)), info_(std::move(info)) {}
 
     const file_info& info() const override { return info_; }
@@ -178,13 +178,13 @@ class posix_reader final : public file_reader {
 
     int native_handle() const noexcept override { return fd_.get(); }
 
-  private:
+private:
     unique_fd fd_;
     file_info info_;
 };
 
 class posix_writer final : public file_writer {
-  public:
+public:
     posix_writer(unique_fd dir, std::string leaf, bool fsync)
         : dir_(std::move(dir)), leaf_(std::move(leaf)), fsync_(fsync) {}
 
@@ -276,7 +276,7 @@ class posix_writer final : public file_writer {
 
     std::uint64_t bytes_written() const noexcept override { return bytes_; }
 
-  private:
+private:
     error_code fail(int error) noexcept {
         abort();
         return from_errno(error);

@@ -25,7 +25,7 @@ struct posix_options {
 ///   content is already visible.
 /// - remove: a symlink is removed itself, never its target.
 class posix_backend final : public backend {
-  public:
+public:
     /// Creates root (and its parents) if missing.
     static result<std::unique_ptr<posix_backend>> open(const std::filesystem::path& root,
                                                        posix_options opts = {});
@@ -41,7 +41,7 @@ class posix_backend final : public backend {
     result<disk_usage> usage() override;
     result<std::size_t> remove_stale_temp_files() override;
 
-  private:
+private:
     posix_backend(int root_fd, posix_options opts) noexcept;
 
     int root_fd_;

@@ -89,7 +89,7 @@ std::string read_all(file_reader& reader) {
 }
 
 class posix_backend_test : public testing::Test {
-  protected:
+protected:
     void SetUp() override {
         std::string pattern = (fs::temp_directory_path() / "simplefs-test-XXXXXX").string();
         ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
