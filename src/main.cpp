@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -64,12 +65,25 @@ int serve(const config::settings& s) {
         return 1;
     }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    bool drained = true;
     signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
         if (ec) {
             return;
         }
-        spdlog::info("signal {} received", signal_number);
-        boost::asio::co_spawn(io, server.shutdown(), [&](std::exception_ptr) { io.stop(); });
+        spdlog::info("signal {} received: draining", signal_number);
+        // A second signal means "now": exit without waiting (temp files are removed at the next
+        // start-up).
+        signals.async_wait([](const boost::system::error_code& again, int) {
+            if (!again) {
+                spdlog::warn("second signal: exiting at once");
+                spdlog::default_logger()->flush();
+                std::_Exit(1);
+            }
+        });
+        boost::asio::co_spawn(io, server.shutdown(), [&](std::exception_ptr e, bool all_ended) {
+            drained = !e && all_ended;
+            io.stop();
+        });
     });
     server.start();
     spdlog::info("simplefs serving {} on {}:{} ({} network threads)", s.storage_root, s.host,
@@ -81,6 +95,12 @@ int serve(const config::settings& s) {
     }
     io.run();
     threads.clear();
+    if (!drained) {
+        // Some work is stuck (e.g. on a hung disk): joining the pool could wait forever.
+        spdlog::error("stopped with work still running");
+        spdlog::default_logger()->flush();
+        std::_Exit(1);
+    }
     pool.join();
     spdlog::info("stopped");
     return 0;

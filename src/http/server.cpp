@@ -128,7 +128,11 @@ void server::end_connections(bool idle_only) {
         if (idle_only && conn->busy) {
             continue;
         }
-        asio::post(conn->stream.get_executor(), [conn] {
+        asio::post(conn->stream.get_executor(), [conn, idle_only] {
+            // Checked again on the strand: a request may have arrived since the check above.
+            if (idle_only && conn->busy) {
+                return;
+            }
             error_code ignored;
             conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
             conn->stream.socket().cancel(ignored);
@@ -141,7 +145,7 @@ std::size_t server::open_connections() {
     return connections_.size();
 }
 
-asio::awaitable<void> server::shutdown() {
+asio::awaitable<bool> server::shutdown() {
     stopping_ = true;
     asio::post(acceptor_.get_executor(), [this] {
         error_code ignored;
@@ -171,8 +175,10 @@ asio::awaitable<void> server::shutdown() {
         if (!co_await wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5),
                                  false)) {
             spdlog::error("{} connection(s) did not end", open_connections());
+            co_return false;
         }
     }
+    co_return true;
 }
 
 }  // namespace simplefs::http

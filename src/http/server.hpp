@@ -28,7 +28,8 @@ public:
     void start();
     /// Stops accepting, closes idle connections, lets requests in flight finish within the
     /// shutdown grace, then ends the rest (their uploads are aborted: temp files removed).
-    boost::asio::awaitable<void> shutdown();
+    /// Returns false when some connection did not end even then (e.g. stuck on a hung disk).
+    boost::asio::awaitable<bool> shutdown();
 
 private:
     boost::asio::awaitable<void> accept_loop();

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace simplefs::http {
@@ -65,7 +66,9 @@ public:
         }
         if (!continue_answered_) {
             continue_answered_ = true;
-            if (beast::iequals(parser_.get()[field::expect], "100-continue")) {
+            // RFC 9110 §10.1.1: never send 100 to an HTTP/1.0 client.
+            if (parser_.get().version() >= 11 &&
+                beast::iequals(parser_.get()[field::expect], "100-continue")) {
                 static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
                 stream_.expires_after(idle_timeout_);
                 auto [e, n] = co_await asio::async_write(stream_, asio::buffer(interim), use_tuple);
@@ -302,8 +305,8 @@ struct routed {
     std::string_view route = "none";
 };
 
-asio::awaitable<routed> handle_request(connection& conn, parser_type& parser,
-                                       socket_body_reader& body, const session_services& svc) {
+asio::awaitable<routed> route_request(connection& conn, parser_type& parser,
+                                      socket_body_reader& body, const session_services& svc) {
     const auto& header = parser.get().base();
     routed out;
     auto target = boost::urls::parse_origin_form(header.target());
@@ -329,17 +332,39 @@ asio::awaitable<routed> handle_request(connection& conn, parser_type& parser,
     } else {
         std::string_view query = target->encoded_query();
         request req{header, path, query, match.param, conn.peer, body};
-        try {
-            out.res = co_await (*match.target)(req);
-        } catch (const std::exception& e) {
-            spdlog::error("handler for {} {} failed: {}", header.method_string(), header.target(),
-                          e.what());
-            out.res = internal_error();
-        }
+        out.res = co_await (*match.target)(req);
     }
     svc.cors.decorate(header, out.res);
     co_return out;
 }
+
+/// route_request, with any exception turned into a 500 (details only in the log).
+asio::awaitable<routed> handle_request(connection& conn, parser_type& parser,
+                                       socket_body_reader& body, const session_services& svc) {
+    std::string failure;
+    try {
+        co_return co_await route_request(conn, parser, body, svc);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    const auto& header = parser.get().base();
+    spdlog::error("{} {} failed: {}", header.method_string(), header.target(), failure);
+    co_return routed{internal_error(), "none"};
+}
+
+/// Holds simplefs_requests_in_flight up for one request, whatever way it ends.
+class in_flight_guard {
+public:
+    explicit in_flight_guard(metrics::service_metrics& metrics) : metrics_(metrics) {
+        metrics_.request_started();
+    }
+    ~in_flight_guard() { metrics_.request_finished(); }
+    in_flight_guard(const in_flight_guard&) = delete;
+    in_flight_guard& operator=(const in_flight_guard&) = delete;
+
+private:
+    metrics::service_metrics& metrics_;
+};
 
 asio::awaitable<void> answer_parse_error(connection& conn, const error_code& ec,
                                          const session_services& svc) {
@@ -355,17 +380,22 @@ asio::awaitable<void> answer_parse_error(connection& conn, const error_code& ec,
 
 asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const session_services& svc) {
     beast::flat_buffer buffer;
+    bool first_request = true;
     for (;;) {
         parser_type parser;
         parser.header_limit(static_cast<std::uint32_t>(svc.options.header_limit));
         // No limit while reading the header: a Content-Length over the limit gets its 413 from the
         // router step, not a parse error. Chunked bodies get the limit below.
         parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-        conn->stream.expires_after(svc.options.header_timeout);
+        // The first request gets header_timeout; later ones may idle on keep-alive first.
+        conn->stream.expires_after(first_request ? svc.options.header_timeout
+                                                 : svc.options.idle_timeout);
+        first_request = false;
         auto [ec, n] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
         if (ec) {
             if (is_http_parse_error(ec)) {
                 co_await answer_parse_error(*conn, ec, svc);
+                co_await linger(*conn);
             }
             break;
         }
@@ -374,7 +404,7 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
             parser.body_limit(svc.options.max_body_size);
         }
         const auto started = std::chrono::steady_clock::now();
-        svc.metrics.request_started();
+        std::optional<in_flight_guard> in_flight(std::in_place, svc.metrics);
         socket_body_reader body(conn->stream, buffer, parser, svc.options.idle_timeout);
         auto [res, route] = co_await handle_request(*conn, parser, body, svc);
 
@@ -384,7 +414,7 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
             parser.get().keep_alive() && !res.close && !body_left && !svc.stopping;
         const bool head_request = header.method() == verb::head;
         auto written = co_await write_response(*conn, res, head_request, keep_alive, svc);
-        svc.metrics.request_finished();
+        in_flight.reset();
         if (res.stream) {
             svc.metrics.add_download_bytes(written.body_bytes);
         }

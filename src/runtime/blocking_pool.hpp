@@ -19,7 +19,8 @@ namespace simplefs::runtime {
 /// A fixed set of threads for work that may block on a disk or a network filesystem (open,
 /// write, fsync, rename, sendfile from a cold page cache). Network threads hand such work here
 /// with run() and resume on their own executor when it is done, so they never block on I/O.
-/// Each connection has at most one call in flight, which bounds the queue by the connection cap.
+/// Each connection has at most one call in flight, so the queue is bounded by the number of
+/// connections.
 class blocking_pool {
 public:
     explicit blocking_pool(unsigned threads) : pool_(threads) {}

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from e2e_helpers import (TIMEOUT, check_upload_body, multipart_body, random_name, random_text,
+from e2e_helpers import (TIMEOUT, check_upload_body, multipart_body, random_name, random_text, raw_get,
                          raw_request, temp_files)
 
 
@@ -276,3 +276,27 @@ def test_http10_request_answered(server):
     """An HTTP/1.0 client without Host still gets an answer and the connection closes."""
     r = raw_request(server.port, b"GET /health HTTP/1.0\r\n\r\n")
     assert r.status == 200 and r.json() == {"status": "alive"}
+
+
+def test_oversized_header_gets_431_not_a_reset(server):
+    # 32 KiB of header, over the 16 KiB limit: the client must read the 431, which needs the
+    # server to drain what it did not parse before closing (else the kernel sends a reset).
+    big = b"X-Filler: " + b"a" * (32 * 1024) + b"\r\n"
+    resp = raw_get(server.port, "/health", extra_headers=big)
+    assert resp.status == 431, (resp.status, resp.body)
+    assert b"detail" in resp.body
+    # The server goes on serving.
+    assert requests.get(server.url("/health"), timeout=TIMEOUT).json() == {"status": "alive"}
+
+
+def test_http10_expect_continue_gets_no_interim_response(server):
+    # RFC 9110 §10.1.1: a server must not send 100 Continue to an HTTP/1.0 client.
+    name = random_name(".txt")
+    body, boundary = multipart_body(name, b"ten bytes!")
+    head = (b"POST /files/ HTTP/1.0\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+            b"Content-Type: multipart/form-data; boundary=" + boundary.encode()
+            + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    resp = raw_request(server.port, head + body, method="POST")
+    assert resp.status == 202, (resp.status, resp.body)
+    assert resp.interim == []
+    assert (server.root / name).read_bytes() == b"ten bytes!"
