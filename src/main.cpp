@@ -54,6 +54,9 @@ int serve(const config::settings& s) {
                                        .threads = default_threads(s.threads, cores),
                                        .chunk_size = s.chunk_size,
                                        .max_body_size = s.max_upload_size,
+                                       .header_limit = s.max_header_size,
+                                       .header_timeout = s.header_timeout,
+                                       .idle_timeout = s.idle_timeout,
                                        .shutdown_grace = s.shutdown_grace};
 
     boost::asio::io_context io(static_cast<int>(options.threads));

@@ -327,6 +327,33 @@ problem apply_chunk_size(std::string_view text, settings& out) {
     return std::nullopt;
 }
 
+problem apply_max_header_size(std::string_view text, settings& out) {
+    const auto size = parse_size(text);
+    if (!size || *size < 1024 || *size > 1024 * 1024) {
+        return "expected a size from 1KiB to 1MiB, such as 16KiB";
+    }
+    out.max_header_size = static_cast<std::size_t>(*size);
+    return std::nullopt;
+}
+
+/// A timeout: a duration from 100ms to 1h.
+problem apply_timeout(std::string_view text, std::chrono::milliseconds& out) {
+    const auto value = parse_duration(text);
+    if (!value || *value < std::chrono::milliseconds(100)) {
+        return std::string("expected a duration from 100ms to 1h, such as 30s or 2m");
+    }
+    out = *value;
+    return std::nullopt;
+}
+
+problem apply_header_timeout(std::string_view text, settings& out) {
+    return apply_timeout(text, out.header_timeout);
+}
+
+problem apply_idle_timeout(std::string_view text, settings& out) {
+    return apply_timeout(text, out.idle_timeout);
+}
+
 problem apply_disk_usage_threshold(std::string_view text, settings& out) {
     std::string_view number = trim(text);
     if (!number.empty() && number.back() == '%') {
@@ -491,6 +518,27 @@ std::vector<option_spec> option_specs() {
          "Largest accepted upload; 0 = unlimited.",
          format_size(defaults.max_upload_size),
          apply_max_upload_size},
+        {"--max-header-size",
+         "--max-header-size",
+         {"SIMPLEFS_MAX_HEADER_SIZE"},
+         "SIZE",
+         "Largest request header (request line and fields); larger gets 431. 1KiB..1MiB.",
+         format_size(defaults.max_header_size),
+         apply_max_header_size},
+        {"--header-timeout",
+         "--header-timeout",
+         {"SIMPLEFS_HEADER_TIMEOUT"},
+         "DURATION",
+         "Time a client gets to send a request header; a partial header then gets 408.",
+         format_duration(defaults.header_timeout),
+         apply_header_timeout},
+        {"--idle-timeout",
+         "--idle-timeout",
+         {"SIMPLEFS_IDLE_TIMEOUT"},
+         "DURATION",
+         "Longest pause in a body, a response or between kept-alive requests.",
+         format_duration(defaults.idle_timeout),
+         apply_idle_timeout},
         {"--cors-origins",
          "--cors-origins",
          {"SIMPLEFS_CORS_ORIGINS"},

@@ -16,10 +16,12 @@ struct server_options {
     /// Largest request body accepted; 0 means no limit.
     std::uint64_t max_body_size = 0;
     std::size_t header_limit = 16 * 1024;
-    std::chrono::seconds header_timeout{30};
+    /// Longest request target; longer ones get 414.
+    std::size_t max_target_length = 8 * 1024;
+    std::chrono::milliseconds header_timeout{30000};
     /// Longest pause while reading a body, sending a response, or waiting on a kept-alive
     /// connection for its next request.
-    std::chrono::seconds idle_timeout{60};
+    std::chrono::milliseconds idle_timeout{60000};
     std::chrono::milliseconds shutdown_grace{10000};
 };
 

@@ -51,7 +51,7 @@ constexpr std::chrono::seconds lingering_time{5};
 class socket_body_reader final : public body_reader {
 public:
     socket_body_reader(beast::tcp_stream& stream, beast::flat_buffer& buffer, parser_type& parser,
-                       std::chrono::seconds idle_timeout)
+                       std::chrono::milliseconds idle_timeout)
         : stream_(stream),
           buffer_(buffer),
           parser_(parser),
@@ -142,7 +142,7 @@ private:
     beast::tcp_stream& stream_;
     beast::flat_buffer& buffer_;
     parser_type& parser_;
-    std::chrono::seconds idle_timeout_;
+    std::chrono::milliseconds idle_timeout_;
     const bool direct_;
     std::uint64_t remaining_;
     bool continue_answered_ = false;
@@ -161,7 +161,7 @@ bool has_no_body(status code) {
 
 /// Waits until the socket can take more bytes, or idle_timeout.
 asio::awaitable<error_code> wait_writable(asio::ip::tcp::socket& socket,
-                                          std::chrono::seconds idle_timeout) {
+                                          std::chrono::milliseconds idle_timeout) {
     using namespace asio::experimental::awaitable_operators;
     asio::steady_timer timer(socket.get_executor(), idle_timeout);
     auto outcome = co_await (socket.async_wait(asio::socket_base::wait_write, use_tuple) ||
@@ -378,6 +378,34 @@ asio::awaitable<void> answer_parse_error(connection& conn, const error_code& ec,
 
 }  // namespace
 
+struct header_outcome {
+    error_code ec;
+    bool timed_out = false;
+};
+
+/// Reads a request header within timeout. On expiry the read is cancelled but the socket stays
+/// open (a tcp_stream expiry would close it), so the caller can still answer 408.
+asio::awaitable<header_outcome> read_header(connection& conn, beast::flat_buffer& buffer,
+                                            parser_type& parser,
+                                            std::chrono::milliseconds timeout) {
+    auto armed = std::make_shared<bool>(true);
+    auto fired = std::make_shared<bool>(false);
+    asio::steady_timer timer(conn.stream.get_executor(), timeout);
+    // Runs on the connection's strand, like this coroutine: no race on armed/fired.
+    timer.async_wait([&conn, armed, fired](const error_code& e) {
+        if (!e && *armed) {
+            *fired = true;
+            error_code ignored;
+            conn.stream.socket().cancel(ignored);
+        }
+    });
+    conn.stream.expires_never();
+    auto [ec, n] = co_await bhttp::async_read_header(conn.stream, buffer, parser, use_tuple);
+    *armed = false;
+    timer.cancel();
+    co_return header_outcome{ec, *fired};
+}
+
 asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const session_services& svc) {
     beast::flat_buffer buffer;
     bool first_request = true;
@@ -388,15 +416,29 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
         // router step, not a parse error. Chunked bodies get the limit below.
         parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         // The first request gets header_timeout; later ones may idle on keep-alive first.
-        conn->stream.expires_after(first_request ? svc.options.header_timeout
-                                                 : svc.options.idle_timeout);
+        auto [ec, timed_out] = co_await read_header(
+            *conn, buffer, parser,
+            first_request ? svc.options.header_timeout : svc.options.idle_timeout);
         first_request = false;
-        auto [ec, n] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
+        if (timed_out) {
+            // RFC 9110 §15.5.9: 408 only when a request had begun; an idle connection just closes.
+            if (buffer.size() > 0 || parser.got_some()) {
+                auto res = error_response(status::request_timeout, "Request header timeout");
+                co_await write_response(*conn, res, false, false, svc);
+            }
+            break;
+        }
         if (ec) {
             if (is_http_parse_error(ec)) {
                 co_await answer_parse_error(*conn, ec, svc);
                 co_await linger(*conn);
             }
+            break;
+        }
+        if (parser.get().target().size() > svc.options.max_target_length) {
+            auto res = error_response(status::uri_too_long, "Request target too long");
+            co_await write_response(*conn, res, false, false, svc);
+            co_await linger(*conn);
             break;
         }
         conn->busy = true;
