@@ -93,7 +93,10 @@ deps-build:
 build: deps-build
 	$(call configure_build,release)
 
-run: build
+# Only the server: `make run` must not need the test packages.
+run: deps-build
+	cmake --preset release -DSIMPLEFS_WERROR=$(WERROR)
+	cmake --build --preset release --target simplefs
 	mkdir -p data
 	./build/release/simplefs --storage-root ./data --port 8080 $(ARGS)
 

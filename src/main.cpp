@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 #include "config/settings.hpp"
+#include "http/mime_types.hpp"
 #include "http/server.hpp"
 #include "log/logger.hpp"
 #include "metrics/service_metrics.hpp"
@@ -42,10 +43,15 @@ int serve(const config::settings& s) {
 
     metrics::service_metrics metrics;
     runtime::blocking_pool pool(default_threads(s.io_threads, std::max(4u, 4 * cores)));
+    const auto mime = http::mime_table::load("/etc/mime.types");
+    if (mime.loaded_from().empty()) {
+        spdlog::info("/etc/mime.types not found: using the built-in content types");
+    }
     api::services services{
         **store,
         pool,
         metrics,
+        mime,
         {.disk_usage_threshold = s.disk_usage_threshold, .chunk_size = s.chunk_size}};
     const http::router routes = api::make_routes(services);
     const http::cors_policy cors(s.cors_origins);

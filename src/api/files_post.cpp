@@ -1,12 +1,18 @@
+#include "api/file_metadata.hpp"
 #include "api/handlers.hpp"
 #include "api/problem.hpp"
+#include "api/upload_checks.hpp"
+#include "http/digest_fields.hpp"
 #include "http/multipart.hpp"
+#include "storage/md5.hpp"
 #include "storage/name.hpp"
+#include "storage/sha256.hpp"
 
-#include <spdlog/spdlog.h>
-#include <boost/beast/http/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/string_view.hpp>
 
 #include <memory>
 #include <string>
@@ -18,13 +24,19 @@ namespace {
 using boost::system::error_code;
 using http::status;
 
+/// Largest `path` field value kept in memory.
+constexpr std::size_t max_path_field = storage::max_name_bytes;
+
 struct upload {
     std::string name;
+    std::string content_type;
     std::unique_ptr<storage::file_writer> writer;
+    storage::file_info stored;
 };
 
 /// One multipart/form-data request: its parser, the files it is writing, and how it failed.
-/// Temp files are removed on the pool (unlink blocks), by discard().
+/// Files become visible only once the whole body parsed (commit_all); temp files are removed on
+/// the pool (unlink blocks), by discard().
 class form_upload {
 public:
     form_upload(services& svc, std::string boundary) : svc_(svc), parser_(std::move(boundary)) {}
@@ -46,19 +58,13 @@ public:
                     }
                     break;
                 case http::multipart_event::part_data:
-                    if (current_ != nullptr) {
-                        auto data = parser_.data();
-                        auto written = co_await svc_.pool.run([&] {
-                            return current_->writer->write({data.data(), data.size()});
-                        });
-                        if (!written) {
-                            co_return fail("io_error", storage_problem(written.error()));
-                        }
-                        svc_.metrics.add_upload_bytes(data.size());
+                    if (auto failure = co_await part_data(parser_.data())) {
+                        co_return failure;
                     }
                     break;
                 case http::multipart_event::part_end:
                     current_ = nullptr;
+                    in_path_field_ = false;
                     break;
                 case http::multipart_event::done:
                     co_return std::nullopt;  // the epilogue, if any, is ignored
@@ -75,17 +81,14 @@ public:
             co_return fail("missing_file", missing_field("file"));
         }
         for (auto& u : uploads_) {
-            auto committed = co_await svc_.pool.run([&] { return u.writer->commit(); });
+            auto committed = co_await svc_.pool.run(
+                [&] { return u.writer->commit({.content_type = u.content_type}); });
             if (!committed) {
-                co_return fail("io_error", storage_problem(committed.error()));
+                co_return commit_failure(svc_, committed.error());
             }
+            u.stored = committed->info;
         }
-        std::string message = uploads_.front().name + " upload task submitted.";
-        co_return http::json_response(
-            status::accepted,
-            R"({"message":)" +
-                boost::json::serialize(boost::json::string_view(message.data(), message.size())) +
-                "}");
+        co_return accepted();
     }
 
     /// Counts the failure and hands the answer back.
@@ -106,13 +109,42 @@ private:
         return http::error_response(status::bad_request, "There was an error parsing the body");
     }
 
+    /// The original's answer for one file without a folder, byte for byte; with several files
+    /// or a `path`, the same message plus the stored files' metadata.
+    http::response accepted() const {
+        std::string names;
+        for (const auto& u : uploads_) {
+            names += names.empty() ? u.name : ", " + u.name;
+        }
+        boost::json::object body;
+        body["message"] = names + " upload task submitted.";
+        if (uploads_.size() > 1 || !folder_.empty()) {
+            boost::json::array files;
+            for (const auto& u : uploads_) {
+                files.push_back(boost::json::parse(metadata_json(svc_.mime, u.name, u.stored)));
+            }
+            body["files"] = std::move(files);
+        }
+        return http::json_response(status::accepted, boost::json::serialize(body));
+    }
+
     boost::asio::awaitable<std::optional<http::response>> begin_part() {
         const auto& part = parser_.part();
         current_ = nullptr;
+        if (part.name == "path" && !part.filename) {
+            if (!uploads_.empty()) {
+                co_return fail("malformed",
+                               http::error_response(status::bad_request,
+                                                    "The path field must come before the files"));
+            }
+            in_path_field_ = true;
+            folder_.clear();
+            co_return std::nullopt;
+        }
         if (part.name != "file" || !part.filename) {
             co_return std::nullopt;  // other fields (e.g. Button=Submit) are ignored
         }
-        const std::string& name = *part.filename;
+        std::string name = folder_.empty() ? *part.filename : folder_ + '/' + *part.filename;
         if (auto ec = storage::validate_name(name)) {
             co_return fail("invalid_name", storage_problem(ec));
         }
@@ -120,8 +152,34 @@ private:
         if (!writer) {
             co_return fail("io_error", storage_problem(writer.error()));
         }
-        uploads_.push_back({name, std::move(*writer)});
+        uploads_.push_back({std::move(name), part.content_type, std::move(*writer), {}});
         current_ = &uploads_.back();
+        co_return std::nullopt;
+    }
+
+    boost::asio::awaitable<std::optional<http::response>> part_data(std::string_view data) {
+        if (in_path_field_) {
+            if (folder_.size() + data.size() > max_path_field) {
+                co_return fail("invalid_name",
+                               http::error_response(status::bad_request, "Invalid path"));
+            }
+            folder_.append(data);
+            // A folder given as "a/b/" or "/a/b" means a/b.
+            while (folder_.ends_with('/')) {
+                folder_.pop_back();
+            }
+            co_return std::nullopt;
+        }
+        if (current_ == nullptr) {
+            co_return std::nullopt;
+        }
+        auto written = co_await svc_.pool.run([&] {
+            return current_->writer->write({data.data(), data.size()});
+        });
+        if (!written) {
+            co_return fail("io_error", storage_problem(written.error()));
+        }
+        svc_.metrics.add_upload_bytes(data.size());
         co_return std::nullopt;
     }
 
@@ -129,11 +187,44 @@ private:
     http::multipart_parser parser_;
     std::vector<upload> uploads_;
     upload* current_ = nullptr;
+    std::string folder_;
+    bool in_path_field_ = false;
+};
+
+/// Content-Digest / Content-MD5 of a multipart request cover the whole body as sent (RFC 9530
+/// §2): hashed piece by piece on the pool, compared before any file is committed.
+class body_digests {
+public:
+    explicit body_digests(http::content_digests expected) : expected_(std::move(expected)) {
+        if (expected_.sha256_hex) {
+            sha256_.emplace();
+        }
+        if (expected_.md5_hex) {
+            md5_.emplace();
+        }
+    }
+    bool active() const { return sha256_ || md5_; }
+    void update(std::span<const char> data) {
+        if (sha256_) {
+            sha256_->update(data);
+        }
+        if (md5_) {
+            md5_->update(data);
+        }
+    }
+    bool match() {
+        return (!sha256_ || sha256_->finish() == *expected_.sha256_hex) &&
+               (!md5_ || md5_->finish() == *expected_.md5_hex);
+    }
+
+private:
+    http::content_digests expected_;
+    std::optional<storage::sha256> sha256_;
+    std::optional<storage::md5> md5_;
 };
 
 bool is_form_data(std::string_view content_type) {
-    auto semicolon = content_type.find(';');
-    auto type = content_type.substr(0, semicolon);
+    auto type = content_type.substr(0, content_type.find(';'));
     while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
         type.remove_suffix(1);
     }
@@ -153,39 +244,41 @@ boost::asio::awaitable<http::response> post_files(services& svc, http::request& 
         svc.metrics.count_upload_failure("malformed");
         co_return http::error_response(status::bad_request, "There was an error parsing the body");
     }
-    auto usage = co_await svc.pool.run([&] { return svc.store.usage(); });
-    if (usage && usage->used_fraction * 100.0 >= svc.options.disk_usage_threshold) {
-        svc.metrics.count_upload_failure("disk_usage_threshold");
-        co_return http::error_response(status::insufficient_storage,
-                                       "Insufficient Storage: disk usage above the threshold");
+    auto expected = http::parse_content_digests(req.header["Content-Digest"],
+                                                req.header[http::field::content_md5]);
+    if (expected.malformed) {
+        svc.metrics.count_upload_failure("malformed");
+        co_return http::error_response(status::bad_request,
+                                       "Malformed Content-Digest or Content-MD5 field");
+    }
+    if (auto refusal = co_await refuse_if_disk_full(svc)) {
+        co_return std::move(*refusal);
     }
 
+    body_digests digests(std::move(expected));
     form_upload form(svc, std::move(*boundary));
     std::vector<char> buffer(svc.options.chunk_size);
     std::optional<http::response> failure;
-    for (;;) {
+    while (!failure) {
         error_code ec;
         auto n = co_await req.body.read_some(buffer, ec);
-        if (ec == boost::beast::http::error::body_limit) {
-            failure = form.fail("too_large", http::error_response(status::payload_too_large,
-                                                                  "Request body too large"));
-        } else if (ec) {
-            spdlog::info("upload from {} aborted: {}", req.peer, ec.message());
-            failure = form.fail("client_disconnect",
-                                http::error_response(status::bad_request, "Upload interrupted"));
-            failure->close = true;
+        if (ec) {
+            failure = body_failure(svc, req, ec);
         } else if (n == 0) {
+            if (digests.active() && !co_await svc.pool.run([&] { return digests.match(); })) {
+                failure = commit_failure(svc, storage::errc::digest_mismatch);
+                break;
+            }
             auto answer = co_await form.finish();
-            if (answer.message.result() != status::accepted) {
-                failure = std::move(answer);
-            } else {
+            if (answer.message.result() == status::accepted) {
                 co_return answer;
             }
+            failure = std::move(answer);
         } else {
+            if (digests.active()) {
+                co_await svc.pool.run([&] { digests.update({buffer.data(), n}); });
+            }
             failure = co_await form.feed({buffer.data(), n});
-        }
-        if (failure) {
-            break;
         }
     }
     co_await form.discard();

@@ -16,7 +16,14 @@ boost::asio::awaitable<http::response> health(services& svc, http::request& req)
 boost::asio::awaitable<http::response> metrics_page(services& svc, http::request& req);
 /// POST /files/: multipart/form-data upload, file(s) in field "file"; 202 once stored.
 boost::asio::awaitable<http::response> post_files(services& svc, http::request& req);
-/// GET /files/{name}: the file as an attachment.
+/// GET (and HEAD) /files/{name}: the file, with conditionals and ranges; a name ending in '/'
+/// lists that folder.
 boost::asio::awaitable<http::response> get_file(services& svc, http::request& req);
+/// GET /files/ and /files/{folder}/: one page of a folder's listing.
+boost::asio::awaitable<http::response> list_files(services& svc, http::request& req);
+/// PUT /files/{name}: the raw body becomes the file; 201 new, 200 replaced.
+boost::asio::awaitable<http::response> put_file(services& svc, http::request& req);
+/// DELETE /files/{name}: 204.
+boost::asio::awaitable<http::response> delete_file(services& svc, http::request& req);
 
 }  // namespace simplefs::api

@@ -26,6 +26,12 @@ http::response storage_problem(const boost::system::error_code& ec) {
                 return http::error_response(status::insufficient_storage, "Insufficient Storage");
             case errc::is_directory:
                 return http::error_response(status::conflict, "A folder has that name");
+            case errc::precondition_failed:
+                return http::error_response(status::precondition_failed, "Precondition Failed");
+            case errc::digest_mismatch:
+                return http::error_response(
+                    status::bad_request,
+                    "Digest mismatch: the body does not match Content-Digest or Content-MD5");
             case errc::io_error:
                 break;
         }

@@ -1,5 +1,6 @@
 #include "api/routes.hpp"
 
+#include "api/docs.hpp"
 #include "api/handlers.hpp"
 
 namespace simplefs::api {
@@ -11,8 +12,14 @@ http::router make_routes(services& svc) {
     r.add(verb::get, "/", bind(index_page));
     r.add(verb::get, "/health", bind(health));
     r.add(verb::get, "/metrics", bind(metrics_page));
+    r.add(verb::get, "/openapi.json", bind(openapi_document));
+    r.add(verb::get, "/docs", bind(docs_page));
+    r.add(verb::get, "/docs/{asset}", bind(docs_asset));
+    r.add(verb::get, "/files/", bind(list_files));
     r.add(verb::post, "/files/", bind(post_files));
     r.add(verb::get, "/files/{name}", bind(get_file));
+    r.add(verb::put, "/files/{name}", bind(put_file));
+    r.add(verb::delete_, "/files/{name}", bind(delete_file));
     return r;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/mime_types.hpp"
 #include "metrics/service_metrics.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "storage/backend.hpp"
@@ -20,6 +21,8 @@ struct services {
     storage::backend& store;
     runtime::blocking_pool& pool;
     metrics::service_metrics& metrics;
+    /// Content types by extension (/etc/mime.types, built-in fallback).
+    const http::mime_table& mime;
     api_options options;
 };
 

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <fstream>
+#include <map>
+#include <system_error>
+#include <utility>
 
 namespace simplefs::http {
 
@@ -26,7 +30,7 @@ constexpr std::string_view xlsx =
 // Sorted by extension (checked below); lower case. Values follow Python 3.11's mimetypes as it
 // reads Debian 12's /etc/mime.types, except where Python has no answer (yaml, yml, toml, log,
 // ini, conf), maps to a Content-Encoding (gz, bz2, xz, tgz) or picks the rarer use (3gp).
-constexpr std::array mime_table{
+constexpr std::array built_in_entries{
     mime_entry{"3gp", "video/3gpp"},
     mime_entry{"7z", "application/x-7z-compressed"},
     mime_entry{"aac", "audio/aac"},
@@ -152,21 +156,33 @@ constexpr std::array mime_table{
 };
 
 constexpr bool is_strictly_sorted() {
-    for (std::size_t i = 1; i < mime_table.size(); ++i) {
-        if (!(mime_table[i - 1].extension < mime_table[i].extension)) {
+    for (std::size_t i = 1; i < built_in_entries.size(); ++i) {
+        if (!(built_in_entries[i - 1].extension < built_in_entries[i].extension)) {
             return false;
         }
     }
     return true;
 }
-static_assert(is_strictly_sorted(), "mime_table must be sorted by extension without duplicates");
+static_assert(is_strictly_sorted(),
+              "built_in_entries must be sorted by extension without duplicates");
 
-constexpr std::size_t longest_extension() {
-    std::size_t longest = 0;
-    for (const auto& entry : mime_table) {
-        longest = std::max(longest, entry.extension.size());
-    }
-    return longest;
+constexpr char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string to_ascii_lower(std::string_view s) {
+    std::string result{s};
+    std::transform(result.begin(), result.end(), result.begin(), ascii_lower);
+    return result;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
 // os.path.splitext semantics on the last segment: leading dots never start an extension.
@@ -183,39 +199,130 @@ std::string_view extension_of(std::string_view file_name) {
     return segment.substr(dot + 1);
 }
 
-std::string_view lookup(std::string_view file_name) {
-    const auto extension = extension_of(file_name);
-    std::array<char, longest_extension()> buffer{};
-    if (extension.empty() || extension.size() > buffer.size()) {
-        return octet_stream;
-    }
-    std::transform(extension.begin(), extension.end(), buffer.begin(), [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    const std::string_view key{buffer.data(), extension.size()};
-    const auto* found = std::lower_bound(
-        mime_table.begin(), mime_table.end(), key,
-        [](const mime_entry& entry, std::string_view k) { return entry.extension < k; });
-    if (found == mime_table.end() || found->extension != key) {
-        return octet_stream;
-    }
-    return found->media_type;
+// Starlette added the charset to text/* only; application/json etc. stay bare, as clients saw.
+bool wants_utf8_charset(std::string_view media_type) {
+    return istarts_with(media_type, "text/");
 }
 
-bool wants_utf8_charset(std::string_view media_type) {
-    return media_type.starts_with("text/") || media_type == "application/json" ||
-           media_type == "application/javascript" || media_type == "application/xml";
+// RFC 9110 section 5.6.2 tchar.
+bool is_tchar(char c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+        return true;
+    }
+    return std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
+}
+
+bool is_media_type(std::string_view word) {
+    const auto slash = word.find('/');
+    return slash != std::string_view::npos && is_token(word.substr(0, slash)) &&
+           is_token(word.substr(slash + 1));
+}
+
+// Whether a file name could have this extension: extension_of never returns '.' or '/'.
+bool is_usable_extension(std::string_view word) {
+    return std::none_of(word.begin(), word.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return c == '.' || c == '/' || u < 0x20 || u == 0x7f;
+    });
+}
+
+constexpr std::string_view whitespace = " \t\r\n\v\f";
+
+// Splits on ASCII whitespace, stopping at the first word that starts with '#'.
+std::vector<std::string_view> words_of(std::string_view line) {
+    std::vector<std::string_view> words;
+    auto pos = line.find_first_not_of(whitespace);
+    while (pos != std::string_view::npos && line[pos] != '#') {
+        const auto end = line.find_first_of(whitespace, pos);
+        words.push_back(line.substr(pos, end == std::string_view::npos ? end : end - pos));
+        pos = line.find_first_not_of(whitespace, end);
+    }
+    return words;
+}
+
+using extension_map = std::map<std::string, std::string, std::less<>>;
+
+void parse_line(std::string_view line, extension_map& out) {
+    const auto words = words_of(line);
+    if (words.empty() || !is_media_type(words.front())) {
+        return;
+    }
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        if (is_usable_extension(words[i])) {
+            out.insert_or_assign(to_ascii_lower(words[i]), std::string{words.front()});
+        }
+    }
 }
 
 }  // namespace
 
-std::string content_type_for(std::string_view file_name) {
-    const auto media_type = lookup(file_name);
+mime_table mime_table::built_in() {
+    mime_table table;
+    table.entries_.reserve(built_in_entries.size());
+    for (const auto& e : built_in_entries) {
+        table.entries_.push_back({std::string{e.extension}, std::string{e.media_type}});
+        table.longest_extension_ = std::max(table.longest_extension_, e.extension.size());
+    }
+    return table;
+}
+
+mime_table mime_table::load(const std::filesystem::path& mime_types_file) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(mime_types_file, ec)) {
+        return built_in();
+    }
+    std::ifstream in{mime_types_file, std::ios::binary};
+    if (!in) {
+        return built_in();
+    }
+    extension_map merged;
+    for (const auto& e : built_in_entries) {
+        merged.emplace(e.extension, e.media_type);
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+        parse_line(line, merged);
+    }
+    if (in.bad()) {
+        return built_in();
+    }
+
+    mime_table table;
+    table.entries_.reserve(merged.size());
+    for (auto& [extension, media_type] : merged) {
+        table.longest_extension_ = std::max(table.longest_extension_, extension.size());
+        table.entries_.push_back({extension, std::move(media_type)});
+    }
+    table.loaded_from_ = mime_types_file;
+    return table;
+}
+
+std::string mime_table::content_type_for(std::string_view file_name) const {
+    std::string_view media_type = octet_stream;
+    const auto extension = extension_of(file_name);
+    if (!extension.empty() && extension.size() <= longest_extension_) {
+        const auto key = to_ascii_lower(extension);
+        const auto found =
+            std::lower_bound(entries_.begin(), entries_.end(), key,
+                             [](const entry& e, const std::string& k) { return e.extension < k; });
+        if (found != entries_.end() && found->extension == key) {
+            media_type = found->media_type;
+        }
+    }
     std::string result{media_type};
     if (wants_utf8_charset(media_type)) {
         result += utf8_suffix;
     }
     return result;
+}
+
+std::string content_type_for(std::string_view file_name) {
+    static const mime_table table = mime_table::built_in();
+    return table.content_type_for(file_name);
 }
 
 }  // namespace simplefs::http

@@ -314,10 +314,16 @@ asio::awaitable<routed> route_request(connection& conn, parser_type& parser,
         out.res = error_response(status::bad_request, "Invalid request target");
         co_return out;
     }
-    std::string path = target->path();
-    auto match = svc.routes.find(header.method(), path);
+    // Owned copies: views into a result<url_view> held across co_await misbehaved with GCC 12.
+    const std::string path = target->path();
+    const std::string query(target->encoded_query());
+    const auto match = svc.routes.find(header.method(), path);
     out.route = match.route;
-    if (auto preflight = svc.cors.preflight(header)) {
+    const auto length = body.content_length();
+    const bool too_large =
+        svc.options.max_body_size != 0 && length && *length > svc.options.max_body_size;
+    auto preflight = svc.cors.preflight(header);
+    if (preflight) {
         out.res = std::move(*preflight);
         co_return out;
     }
@@ -326,11 +332,9 @@ asio::awaitable<routed> route_request(connection& conn, parser_type& parser,
     } else if (match.target == nullptr) {
         out.res = error_response(status::method_not_allowed, "Method Not Allowed");
         out.res.message.set(field::allow, match.allow);
-    } else if (auto length = body.content_length();
-               svc.options.max_body_size != 0 && length && *length > svc.options.max_body_size) {
+    } else if (too_large) {
         out.res = error_response(status::payload_too_large, "Request body too large");
     } else {
-        std::string_view query = target->encoded_query();
         request req{header, path, query, match.param, conn.peer, body};
         out.res = co_await (*match.target)(req);
     }

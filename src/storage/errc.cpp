@@ -27,6 +27,10 @@ public:
                 return "name is a directory";
             case errc::io_error:
                 return "storage input/output error";
+            case errc::precondition_failed:
+                return "the current version is not the expected one";
+            case errc::digest_mismatch:
+                return "the content does not match the supplied digest";
         }
         return "unknown storage error";
     }

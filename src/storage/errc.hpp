@@ -10,13 +10,15 @@ namespace simplefs::storage {
 /// What a storage operation can report. The API layer maps each value to an HTTP status in one
 /// table (api/problem.cpp); update it when a value is added here.
 enum class errc {
-    not_found = 1,   ///< no such file (also: a path segment is not a directory)
-    already_exists,  ///< create-only write found the name taken
-    invalid_name,    ///< the name breaks the naming rules (storage/name.hpp)
-    escapes_root,    ///< resolving the name would leave the storage root (e.g. a symlink out)
-    no_space,        ///< ENOSPC / EDQUOT
-    is_directory,    ///< the name is a folder where a file was expected
-    io_error,        ///< anything else; the errno text goes to the log, never to clients
+    not_found = 1,        ///< no such file (also: a path segment is not a directory)
+    already_exists,       ///< create-only write found the name taken
+    invalid_name,         ///< the name breaks the naming rules (storage/name.hpp)
+    escapes_root,         ///< resolving the name would leave the storage root (e.g. a symlink out)
+    no_space,             ///< ENOSPC / EDQUOT
+    is_directory,         ///< the name is a folder where a file was expected
+    io_error,             ///< anything else; the errno text goes to the log, never to clients
+    precondition_failed,  ///< the current version of the name is not the expected one (If-Match)
+    digest_mismatch,      ///< a client-supplied digest did not match the bytes received
 };
 
 const boost::system::error_category& storage_category() noexcept;

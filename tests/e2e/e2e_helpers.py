@@ -364,3 +364,182 @@ def check_upload_body(body: bytes, name: str) -> None:
     canonical = {json.dumps(upload_message(name), ensure_ascii=a, separators=s).encode()
                  for a in (True, False) for s in ((", ", ": "), (",", ":"))}
     assert body.strip() in canonical, f"upload body bytes {body!r} not canonical JSON"
+
+
+# --------------------------------------------------------------------------- PUT, DELETE, listing, ranges
+# Helpers for the tests of PUT/DELETE/HEAD, listings, ranges, conditionals and digests.
+
+import base64  # noqa: E402
+import email  # noqa: E402
+import urllib.parse  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+
+import requests  # noqa: E402
+
+# The JSON object that describes a stored file (PUT answer, POST "files" entries).
+METADATA_KEYS = {"name", "size", "sha256", "etag", "content_type", "modified"}
+# One entry of "files" in a listing.
+LISTING_FILE_KEYS = {"name", "size", "modified", "etag", "content_type"}
+LISTING_KEYS = {"files", "folders", "next"}
+RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
+
+
+def quote_name(name: str) -> str:
+    """Percent-encodes a stored name for a URL path (UTF-8; "/" kept as the folder separator)."""
+    return urllib.parse.quote(name, safe="/")
+
+
+def file_path(name: str) -> str:
+    return "/files/" + quote_name(name)
+
+
+def file_url(server, name: str) -> str:
+    return server.url(file_path(name))
+
+
+def put_file(server, name: str, data, headers: dict | None = None, session=None,
+             timeout: float = TIMEOUT) -> requests.Response:
+    """PUT /files/<name> with data as the raw body (bytes: Content-Length; a generator: chunked)."""
+    return (session or requests).put(file_url(server, name), data=data, headers=headers or {}, timeout=timeout)
+
+
+def delete_file(server, name: str, headers: dict | None = None, session=None) -> requests.Response:
+    return (session or requests).delete(file_url(server, name), headers=headers or {}, timeout=TIMEOUT)
+
+
+def get_file(server, name: str, headers: dict | None = None, session=None, **kw) -> requests.Response:
+    return (session or requests).get(file_url(server, name), headers=headers or {}, timeout=TIMEOUT, **kw)
+
+
+def head_file(server, name: str, headers: dict | None = None, session=None) -> requests.Response:
+    return (session or requests).head(file_url(server, name), headers=headers or {}, timeout=TIMEOUT)
+
+
+def strong_etag(data: bytes) -> str:
+    return '"' + sha256_hex(data) + '"'
+
+
+def sha256_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def md5_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def sha256_digest_field(data: bytes) -> str:
+    """An RFC 9530 Digest field value: sha-256=:<base64>:"""
+    return f"sha-256=:{sha256_b64(data)}:"
+
+
+def describe(r: requests.Response) -> str:
+    return f"{r.request.method} {r.request.url}: status {r.status_code}, body {r.content[:300]!r}"
+
+
+def assert_error(r: requests.Response, status: int) -> str:
+    """An error answer: the status, a JSON body that is an object with a "detail"; returns the detail."""
+    assert r.status_code == status, f"expected {status}; {describe(r)}"
+    assert r.headers.get("content-type", "").startswith("application/json"), \
+        f"{describe(r)}: content-type {r.headers.get('content-type')!r}"
+    obj = r.json()
+    assert isinstance(obj, dict) and "detail" in obj, f"{describe(r)}: no detail"
+    return obj["detail"]
+
+
+def assert_raw_error(resp: RawResponse, status: int, what: str = ""):
+    assert resp.status == status, f"{what}: expected {status}, got {resp.status} {resp.body[:300]!r}"
+    assert (resp.header("content-type") or "").startswith("application/json"), \
+        f"{what}: content-type {resp.header('content-type')!r}, body {resp.body[:300]!r}"
+    obj = resp.json()
+    assert isinstance(obj, dict) and "detail" in obj, f"{what}: body {resp.body[:300]!r}"
+    return obj["detail"]
+
+
+def parse_rfc3339(text: str) -> datetime:
+    assert isinstance(text, str) and RFC3339_UTC.fullmatch(text), f"not an RFC 3339 UTC time: {text!r}"
+    base = text[:19]
+    return datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+
+
+def check_metadata(obj, name: str, data: bytes, content_type: str | None = None) -> dict:
+    """The metadata object of a stored file: exactly METADATA_KEYS, values that describe data."""
+    assert isinstance(obj, dict), obj
+    assert set(obj.keys()) == METADATA_KEYS, f"metadata keys {sorted(obj.keys())}, expected {sorted(METADATA_KEYS)}"
+    assert obj["name"] == name, obj
+    assert obj["size"] == len(data) and type(obj["size"]) is int, obj
+    assert obj["sha256"] == sha256_hex(data), obj
+    assert obj["etag"] == strong_etag(data), obj
+    assert isinstance(obj["content_type"], str) and obj["content_type"], obj
+    if content_type is not None:
+        assert obj["content_type"] == content_type, obj
+    modified = parse_rfc3339(obj["modified"])
+    now = datetime.now(timezone.utc)
+    assert abs((now - modified).total_seconds()) < 300, f"modified {obj['modified']} is not near now ({now})"
+    return obj
+
+
+def list_folder(server, folder: str = "", session=None, **params) -> requests.Response:
+    """GET /files/<folder> (folder "" or ending in "/"), query parameters from params."""
+    assert folder == "" or folder.endswith("/"), folder
+    return (session or requests).get(server.url("/files/" + quote_name(folder)),
+                                     params={k: v for k, v in params.items() if v is not None}, timeout=TIMEOUT)
+
+
+def check_listing(r: requests.Response) -> dict:
+    assert r.status_code == 200, describe(r)
+    assert r.headers.get("content-type", "").startswith("application/json"), r.headers
+    obj = r.json()
+    assert isinstance(obj, dict) and set(obj.keys()) == LISTING_KEYS, f"listing keys {list(obj)}"
+    assert isinstance(obj["files"], list) and isinstance(obj["folders"], list), obj
+    assert obj["next"] is None or (isinstance(obj["next"], str) and obj["next"]), obj["next"]
+    for f in obj["files"]:
+        assert isinstance(f, dict) and set(f.keys()) == LISTING_FILE_KEYS, f"file entry {f}"
+    for d in obj["folders"]:
+        assert isinstance(d, str) and d.endswith("/"), f"folder entry {d!r}"
+    return obj
+
+
+def page_entries(obj: dict) -> list[str]:
+    """The names of one listing page, files and folders together in byte order."""
+    return sorted([f["name"] for f in obj["files"]] + list(obj["folders"]), key=lambda n: n.encode())
+
+
+def list_all(server, folder: str = "", limit: int | None = None, prefix: str | None = None,
+             max_pages: int = 1000, session=None) -> tuple[list[str], list[dict]]:
+    """Follows "next" from the first page to the last; returns (all entry names in page order, pages)."""
+    names: list[str] = []
+    pages: list[dict] = []
+    cursor = None
+    for _ in range(max_pages):
+        obj = check_listing(list_folder(server, folder, session=session, limit=limit, prefix=prefix, cursor=cursor))
+        pages.append(obj)
+        names += page_entries(obj)
+        cursor = obj["next"]
+        if cursor is None:
+            return names, pages
+    raise AssertionError(f"listing of {folder!r} did not end within {max_pages} pages")
+
+
+def parse_byteranges(content_type: str | bytes, body: bytes) -> list[tuple[str, bytes]]:
+    """Parses a multipart/byteranges body; returns [(Content-Range, bytes)] per part."""
+    if isinstance(content_type, str):
+        content_type = content_type.encode("latin-1")
+    msg = email.message_from_bytes(b"Content-Type: " + content_type + b"\r\n\r\n" + body)
+    assert msg.is_multipart(), f"not a multipart body: {content_type!r} {body[:200]!r}"
+    assert not msg.defects, f"multipart defects {msg.defects}"
+    return [(part.get("Content-Range"), part.get_payload(decode=True)) for part in msg.get_payload()]
+
+
+def make_empty_files(folder: Path | str, names: Iterable[str]) -> None:
+    """Creates empty files directly on disk (not through the server)."""
+    flags = os.O_CREAT | os.O_WRONLY | os.O_EXCL | os.O_CLOEXEC
+    for n in names:
+        os.close(os.open(os.path.join(folder, n), flags, 0o644))
+
+
+def post_file(server, name: str, data: bytes, session=None) -> requests.Response:
+    """The original upload: POST /files/ with the file in a multipart "file" part; asserts 202."""
+    r = (session or requests).post(server.url("/files/"), files={"file": (name, data)}, data={"Button": "Submit"},
+                                   timeout=TIMEOUT)
+    assert r.status_code == 202, f"POST /files/ {name!r}: status {r.status_code} {r.content[:300]!r}"
+    return r

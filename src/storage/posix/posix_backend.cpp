@@ -1,11 +1,13 @@
 #include "storage/posix/posix_backend.hpp"
 
+#include "storage/md5.hpp"
 #include "storage/name.hpp"
 #include "storage/sha256.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -13,10 +15,14 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <system_error>
@@ -30,8 +36,14 @@ namespace {
 using boost::system::error_code;
 
 constexpr const char* sha256_xattr = "user.simplefs.sha256";
+constexpr const char* content_type_xattr = "user.simplefs.content_type";
 constexpr std::size_t sha256_hex_size = 64;
+constexpr std::string_view empty_sha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 constexpr int create_attempts = 8;
+/// How often a file changing while it is hashed is hashed again before giving up on caching.
+constexpr int hash_attempts = 3;
+constexpr std::size_t hash_buffer_bytes = 64 * 1024;
 
 class unique_fd {
 public:
@@ -67,6 +79,53 @@ using unique_dir = std::unique_ptr<DIR, dir_closer>;
 error_code last_error() noexcept {
     return from_errno(errno);
 }
+
+/// result<bool> cannot be built from an error_code implicitly (error_code converts to bool).
+result<bool> bool_error(error_code ec) noexcept {
+    return {boost::system::in_place_error, ec};
+}
+
+bool is_unsupported(int error) noexcept {
+    return error == ENOTSUP || error == EOPNOTSUPP;
+}
+
+}  // namespace
+
+struct posix_backend::shared_state {
+    shared_state(int root, posix_options options)
+        : root_fd(root), opts(options), digests(options.digest_cache_entries) {}
+    ~shared_state() { ::close(root_fd); }
+    shared_state(const shared_state&) = delete;
+    shared_state& operator=(const shared_state&) = delete;
+
+    /// Whether commits should try to set extended attributes on files of device.
+    bool xattrs_usable(dev_t device) {
+        if (!opts.store_xattrs) {
+            return false;
+        }
+        const std::lock_guard lock(no_xattr_mutex);
+        return std::find(no_xattr_devices.begin(), no_xattr_devices.end(), device) ==
+               no_xattr_devices.end();
+    }
+
+    void mark_no_xattrs(dev_t device) {
+        const std::lock_guard lock(no_xattr_mutex);
+        if (std::find(no_xattr_devices.begin(), no_xattr_devices.end(), device) ==
+            no_xattr_devices.end()) {
+            no_xattr_devices.push_back(device);
+        }
+    }
+
+    const int root_fd;  ///< O_PATH descriptor of the root
+    const posix_options opts;
+    digest_cache digests;
+    std::mutex no_xattr_mutex;
+    std::vector<dev_t> no_xattr_devices;  ///< devices where setting a user xattr gave ENOTSUP
+};
+
+namespace {
+
+using shared_state = posix_backend::shared_state;
 
 result<unique_fd> open_beneath(int dir_fd, const std::string& path, std::uint64_t flags) {
     open_how how{};
@@ -104,6 +163,16 @@ std::chrono::system_clock::time_point to_time_point(const timespec& ts) {
         std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
 }
 
+std::int64_t to_nanoseconds(const timespec& ts) noexcept {
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+file_version version_of(const struct stat& st) noexcept {
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+            static_cast<std::uint64_t>(st.st_size), to_nanoseconds(st.st_mtim),
+            to_nanoseconds(st.st_ctim)};
+}
+
 bool is_lower_hex(std::string_view text) noexcept {
     for (const char c : text) {
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
@@ -111,6 +180,28 @@ bool is_lower_hex(std::string_view text) noexcept {
         }
     }
     return true;
+}
+
+char lower_ascii(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Compares two hex digests without regard to case.
+bool same_hex(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return lower_ascii(x) == lower_ascii(y);
+           });
+}
+
+/// Printable ASCII, space and tab, at most max_content_type_bytes: safe in a header field.
+bool valid_content_type(std::string_view text) noexcept {
+    if (text.size() > max_content_type_bytes) {
+        return false;
+    }
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte >= 0x20 && byte < 0x7f) || c == '\t';
+    });
 }
 
 std::string read_sha256_xattr(int fd) {
@@ -123,11 +214,86 @@ std::string read_sha256_xattr(int fd) {
     return is_lower_hex(value) ? std::string(value) : std::string();
 }
 
-file_info info_of(int fd, const struct stat& st) {
+std::string read_content_type_xattr(int fd) {
+    std::array<char, max_content_type_bytes + 1> buffer{};
+    const ssize_t n = ::fgetxattr(fd, content_type_xattr, buffer.data(), buffer.size());
+    if (n <= 0 || static_cast<std::size_t>(n) > max_content_type_bytes) {
+        return {};
+    }
+    const std::string_view value(buffer.data(), static_cast<std::size_t>(n));
+    return valid_content_type(value) ? std::string(value) : std::string();
+}
+
+/// SHA-256 of the whole file, read with pread (the descriptor's offset is left alone). size is
+/// the expected size, to size the buffer.
+result<std::string> hash_file(int fd, off_t size) {
+    sha256 hash;
+    const std::size_t buffer_size =
+        std::min(hash_buffer_bytes, static_cast<std::size_t>(std::max<off_t>(size, 0)) + 1);
+    const auto buffer = std::make_unique_for_overwrite<char[]>(buffer_size);
+    off_t offset = 0;
+    for (;;) {
+        const ssize_t n = ::pread(fd, buffer.get(), buffer_size, offset);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return last_error();
+        }
+        if (n == 0) {
+            return hash.finish();
+        }
+        hash.update({buffer.get(), static_cast<std::size_t>(n)});
+        offset += n;
+    }
+}
+
+/// The SHA-256 of the open regular file fd: from the xattr, else the cache, else computed (and
+/// cached; an empty file needs neither). st must be fstat(fd); it is updated when the file
+/// changed while being hashed, so that it describes the version hashed.
+result<std::string> digest_of(shared_state& state, int fd, struct stat& st) {
+    std::string stored = read_sha256_xattr(fd);
+    if (!stored.empty()) {
+        return stored;
+    }
+    if (st.st_size == 0) {
+        return std::string(empty_sha256);
+    }
+    if (auto cached = state.digests.find(version_of(st))) {
+        return std::move(*cached);
+    }
+    for (int attempt = 1;; ++attempt) {
+        auto computed = hash_file(fd, st.st_size);
+        if (!computed) {
+            return computed.error();
+        }
+        struct stat after {};
+        if (::fstat(fd, &after) != 0) {
+            return last_error();
+        }
+        const bool unchanged = version_of(after) == version_of(st);
+        st = after;
+        if (unchanged) {
+            state.digests.insert(version_of(st), *computed);
+            return computed;
+        }
+        if (attempt == hash_attempts) {
+            return computed;  // still being written: the best we have, not worth caching
+        }
+    }
+}
+
+result<file_info> info_of(shared_state& state, int fd, const struct stat& st) {
+    struct stat current = st;
+    auto digest = digest_of(state, fd, current);
+    if (!digest) {
+        return digest.error();
+    }
     file_info info;
-    info.size = static_cast<std::uint64_t>(st.st_size);
-    info.modified = to_time_point(st.st_mtim);
-    info.sha256_hex = read_sha256_xattr(fd);
+    info.size = static_cast<std::uint64_t>(current.st_size);
+    info.modified = to_time_point(current.st_mtim);
+    info.sha256_hex = std::move(*digest);
+    info.content_type = read_content_type_xattr(fd);
     return info;
 }
 
@@ -146,6 +312,97 @@ std::string make_temp_name() {
         name += digits[byte & 0x0f];
     }
     return name;
+}
+
+/// flock(LOCK_EX) on a directory for one check-and-change step; released on destruction.
+class dir_lock {
+public:
+    dir_lock() noexcept = default;
+    dir_lock(const dir_lock&) = delete;
+    dir_lock& operator=(const dir_lock&) = delete;
+    ~dir_lock() { release(); }
+
+    /// true when locked, false when the filesystem cannot lock (e.g. NFS, where flock needs a
+    /// descriptor open for writing, which a directory cannot have).
+    result<bool> acquire(int dir_fd) noexcept {
+        for (;;) {
+            if (::flock(dir_fd, LOCK_EX) == 0) {
+                fd_ = dir_fd;
+                return true;
+            }
+            const int error = errno;
+            if (error == EINTR) {
+                continue;
+            }
+            if (is_unsupported(error) || error == ENOLCK || error == EBADF || error == EINVAL ||
+                error == ENOSYS) {
+                return false;
+            }
+            return bool_error(from_errno(error));
+        }
+    }
+
+    void release() noexcept {
+        if (fd_ >= 0) {
+            ::flock(fd_, LOCK_UN);
+            fd_ = -1;
+        }
+    }
+
+private:
+    int fd_ = -1;
+};
+
+/// The SHA-256 of the file now at `leaf` in dir_fd (path: the same name from the root, used
+/// when leaf is a symlink): errc::precondition_failed when there is no regular file,
+/// errc::is_directory for a folder.
+result<std::string> current_digest(shared_state& state, int dir_fd, const std::string& leaf,
+                                   const std::string& path) {
+    constexpr int read_flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
+    unique_fd fd(::openat(dir_fd, leaf.c_str(), read_flags | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) {
+        const int error = errno;
+        if (error != ELOOP) {
+            if (error == ENOENT || error == ENOTDIR || error == ENXIO) {
+                return errc::precondition_failed;
+            }
+            return from_errno(error);
+        }
+        auto resolved = open_beneath(state.root_fd, path, read_flags);
+        if (!resolved) {
+            return resolved.error() == errc::not_found ? make_error_code(errc::precondition_failed)
+                                                       : resolved.error();
+        }
+        fd = std::move(*resolved);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        return last_error();
+    }
+    if (S_ISDIR(st.st_mode)) {
+        return errc::is_directory;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return errc::precondition_failed;
+    }
+    return digest_of(state, fd.get(), st);
+}
+
+/// Checks an If-Match condition on the file at leaf; call it with the directory locked.
+error_code check_expected(shared_state& state, int dir_fd, const std::string& leaf,
+                          const std::string& path, const std::string& expected_sha256) {
+    auto current = current_digest(state, dir_fd, leaf, path);
+    if (!current) {
+        return current.error();
+    }
+    if (!same_hex(*current, expected_sha256)) {
+        return errc::precondition_failed;
+    }
+    return {};
+}
+
+bool rename_flags_unsupported(int error) noexcept {
+    return error == EINVAL || error == ENOSYS || is_unsupported(error);
 }
 
 struct opened_file {
@@ -185,8 +442,13 @@ private:
 
 class posix_writer final : public file_writer {
 public:
-    posix_writer(unique_fd dir, std::string leaf, bool fsync)
-        : dir_(std::move(dir)), leaf_(std::move(leaf)), fsync_(fsync) {}
+    posix_writer(std::shared_ptr<shared_state> state, unique_fd dir, std::string path,
+                 std::string leaf, const writer_options& opts)
+        : state_(std::move(state)),
+          dir_(std::move(dir)),
+          path_(std::move(path)),
+          leaf_(std::move(leaf)),
+          md5_(opts.md5 ? std::make_unique<md5>() : nullptr) {}
 
     ~posix_writer() override { abort(); }
 
@@ -208,10 +470,13 @@ public:
     }
 
     result<void> write(std::span<const char> data) override {
-        if (!open_) {
+        if (!open_ || finished_) {
             return errc::io_error;
         }
         sha_.update(data);
+        if (md5_) {
+            md5_->update(data);
+        }
         const char* next = data.data();
         std::size_t left = data.size();
         while (left > 0) {
@@ -232,37 +497,88 @@ public:
         return {};
     }
 
-    result<file_info> commit() override {
+    std::string sha256_hex() const override {
+        finish_digests();
+        return sha_hex_;
+    }
+
+    std::string md5_hex() const override {
+        finish_digests();
+        return md5_hex_;
+    }
+
+    result<commit_result> commit(const commit_options& opts) override {
         if (!open_) {
             return errc::io_error;
         }
-        file_info info;
-        info.sha256_hex = sha_.finish();
-        if (::fsetxattr(file_.get(), sha256_xattr, info.sha256_hex.data(), info.sha256_hex.size(),
-                        0) != 0 &&
-            errno != ENOTSUP && errno != EOPNOTSUPP) {
-            return fail(errno);
+        finish_digests();
+        if (opts.expected_client_sha256 && !same_hex(*opts.expected_client_sha256, sha_hex_)) {
+            return fail(errc::digest_mismatch);
         }
-        if (fsync_ && ::fsync(file_.get()) != 0) {
+        if (opts.expected_client_md5) {
+            if (!md5_) {
+                return fail(errc::io_error);
+            }
+            if (!same_hex(*opts.expected_client_md5, md5_hex_)) {
+                return fail(errc::digest_mismatch);
+            }
+        }
+
+        commit_result done;
+        const std::string& content_type =
+            valid_content_type(opts.content_type) ? opts.content_type : std::string();
+        auto stored = store_metadata(content_type);
+        if (!stored) {
+            return fail(stored.error());
+        }
+        if (state_->opts.fsync && ::fsync(file_.get()) != 0) {
             return fail(errno);
         }
         struct stat st {};
         if (::fstat(file_.get(), &st) != 0) {
             return fail(errno);
         }
-        info.size = static_cast<std::uint64_t>(st.st_size);
-        info.modified = to_time_point(st.st_mtim);
+        done.info.size = static_cast<std::uint64_t>(st.st_size);
+        done.info.modified = to_time_point(st.st_mtim);
+        done.info.sha256_hex = sha_hex_;
+        if (*stored) {
+            done.info.content_type = content_type;
+        }
         if (::close(file_.release()) != 0 && errno != EINTR) {
             return fail(errno);
         }
-        if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), leaf_.c_str()) != 0) {
-            return fail(errno);
+
+        if (opts.expected_sha256) {
+            // Hash a file without the xattr outside the lock; under it the cache answers.
+            (void)current_digest(*state_, dir_.get(), leaf_, path_);
+        }
+        dir_lock lock;
+        const auto locked = lock.acquire(dir_.get());
+        if (!locked) {
+            return fail(locked.error());
+        }
+        if (opts.expected_sha256) {
+            if (!*locked) {
+                return fail(errc::io_error);
+            }
+            if (const error_code ec =
+                    check_expected(*state_, dir_.get(), leaf_, path_, *opts.expected_sha256)) {
+                return fail(ec);
+            }
+        }
+        if (const error_code ec = move_into_place(opts.create_only, *locked, done.replaced)) {
+            return fail(ec);
         }
         open_ = false;
-        if (fsync_ && ::fsync(dir_.get()) != 0) {
+        if (!*stored) {
+            remember_digest(st);
+        }
+        lock.release();
+
+        if (state_->opts.fsync && ::fsync(dir_.get()) != 0) {
             return last_error();
         }
-        return info;
+        return done;
     }
 
     void abort() noexcept override {
@@ -277,19 +593,106 @@ public:
     std::uint64_t bytes_written() const noexcept override { return bytes_; }
 
 private:
-    error_code fail(int error) noexcept {
+    error_code fail(int error) noexcept { return fail(from_errno(error)); }
+
+    error_code fail(error_code ec) noexcept {
         abort();
-        return from_errno(error);
+        return ec;
     }
 
+    void finish_digests() const {
+        if (finished_) {
+            return;
+        }
+        sha_hex_ = sha_.finish();
+        if (md5_) {
+            md5_hex_ = md5_->finish();
+        }
+        finished_ = true;
+    }
+
+    /// Sets the xattrs on the temp file; false when the filesystem does not keep them.
+    result<bool> store_metadata(const std::string& content_type) {
+        struct stat st {};
+        if (::fstat(file_.get(), &st) != 0) {
+            return bool_error(last_error());
+        }
+        if (!state_->xattrs_usable(st.st_dev)) {
+            return false;
+        }
+        if (::fsetxattr(file_.get(), sha256_xattr, sha_hex_.data(), sha_hex_.size(), 0) != 0) {
+            if (is_unsupported(errno)) {
+                state_->mark_no_xattrs(st.st_dev);
+                return false;
+            }
+            return bool_error(last_error());
+        }
+        if (!content_type.empty() &&
+            ::fsetxattr(file_.get(), content_type_xattr, content_type.data(), content_type.size(),
+                        0) != 0) {
+            return bool_error(last_error());
+        }
+        return true;
+    }
+
+    /// Caches the digest of the file just renamed into place (temp_stat: its fstat before): the
+    /// rename may have changed its ctime. Call it before other commits can replace it.
+    void remember_digest(const struct stat& temp_stat) {
+        struct stat st {};
+        if (::fstatat(dir_.get(), leaf_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            st.st_dev == temp_stat.st_dev && st.st_ino == temp_stat.st_ino) {
+            state_->digests.insert(version_of(st), sha_hex_);
+        } else {
+            state_->digests.insert(version_of(temp_stat), sha_hex_);
+        }
+    }
+
+    /// Renames the temp file to the target; call it with the directory locked (if it can be).
+    error_code move_into_place(bool create_only, bool locked, bool& replaced) {
+        if (create_only) {
+            replaced = false;
+            if (::renameat2(dir_.get(), temp_name_.c_str(), dir_.get(), leaf_.c_str(),
+                            RENAME_NOREPLACE) == 0) {
+                return {};
+            }
+            if (!rename_flags_unsupported(errno)) {
+                return last_error();
+            }
+            // No RENAME_NOREPLACE here: the lock every commit takes keeps check and rename
+            // together.
+            if (!locked) {
+                return errc::io_error;
+            }
+            struct stat existing {};
+            if (::fstatat(dir_.get(), leaf_.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+                return errc::already_exists;
+            }
+            if (errno != ENOENT) {
+                return last_error();
+            }
+        } else {
+            struct stat existing {};
+            replaced = ::fstatat(dir_.get(), leaf_.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
+        }
+        if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), leaf_.c_str()) != 0) {
+            return last_error();
+        }
+        return {};
+    }
+
+    std::shared_ptr<shared_state> state_;
     unique_fd dir_;
     unique_fd file_;
+    std::string path_;  ///< the target name from the root
+    std::string leaf_;  ///< the target name in dir_
     std::string temp_name_;
-    std::string leaf_;
-    bool fsync_;
     bool open_ = false;
     std::uint64_t bytes_ = 0;
-    sha256 sha_;
+    mutable sha256 sha_;
+    std::unique_ptr<md5> md5_;
+    mutable bool finished_ = false;
+    mutable std::string sha_hex_;
+    mutable std::string md5_hex_;
 };
 
 result<opened_file> open_regular(int root_fd, std::string_view name) {
@@ -373,14 +776,123 @@ void remove_empty_parents(int root_fd, std::string folder) {
     }
 }
 
+enum class entry_kind { skip, file, folder };
+
+/// One name that may be on a listing page.
+struct list_candidate {
+    std::string name;
+    entry_kind kind = entry_kind::skip;
+    bool via_symlink = false;
+    /// What the page is ordered by: the name, with a '/' after a folder's (as S3 orders common
+    /// prefixes), so "b.txt" < "b/" < "b0.txt". Also the cursor's value.
+    std::string key{};
+
+    /// Max-heap order by key, byte-wise (char_traits<char> compares as unsigned char).
+    friend bool operator<(const list_candidate& a, const list_candidate& b) noexcept {
+        return a.key < b.key;
+    }
+};
+
+entry_kind kind_of_mode(mode_t mode) noexcept {
+    return S_ISREG(mode) ? entry_kind::file : S_ISDIR(mode) ? entry_kind::folder : entry_kind::skip;
+}
+
+/// Replaces the greatest element of the max-heap and restores the heap: one sift-down instead of
+/// pop_heap + push_heap.
+void replace_top(std::vector<list_candidate>& heap, list_candidate candidate) {
+    const std::size_t size = heap.size();
+    std::size_t hole = 0;
+    for (;;) {
+        const std::size_t left = 2 * hole + 1;
+        if (left >= size) {
+            break;
+        }
+        const std::size_t right = left + 1;
+        const std::size_t larger = right < size && heap[left] < heap[right] ? right : left;
+        if (!(candidate < heap[larger])) {
+            break;
+        }
+        heap[hole] = std::move(heap[larger]);
+        hole = larger;
+    }
+    heap[hole] = std::move(candidate);
+}
+
+std::string join(std::string_view folder, std::string_view name) {
+    std::string path;
+    path.reserve(folder.size() + 1 + name.size());
+    if (!folder.empty()) {
+        path.append(folder);
+        path += '/';
+    }
+    path.append(name);
+    return path;
+}
+
+/// What the entry `name` of dir_fd (the folder `folder` of the root) lists as. Symlinks count as
+/// what they resolve to beneath the root.
+list_candidate classify(int root_fd, int dir_fd, std::string_view folder, std::string_view name,
+                        unsigned char type) {
+    list_candidate candidate{std::string(name)};
+    if (type == DT_UNKNOWN) {
+        struct stat st {};
+        if (::fstatat(dir_fd, candidate.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            return candidate;
+        }
+        type = S_ISLNK(st.st_mode)   ? DT_LNK
+               : S_ISREG(st.st_mode) ? DT_REG
+               : S_ISDIR(st.st_mode) ? DT_DIR
+                                     : DT_UNKNOWN;
+    }
+    if (type == DT_REG) {
+        candidate.kind = entry_kind::file;
+    } else if (type == DT_DIR) {
+        candidate.kind = entry_kind::folder;
+    } else if (type == DT_LNK) {
+        candidate.via_symlink = true;
+        auto target = open_beneath(root_fd, join(folder, name), O_PATH);
+        struct stat st {};
+        if (target && ::fstat(target->get(), &st) == 0) {
+            candidate.kind = kind_of_mode(st.st_mode);
+        }
+    }
+    return candidate;
+}
+
+/// Metadata of a file chosen for a listing page; an error (it vanished, became something else,
+/// cannot be read) leaves it off the page.
+result<file_info> list_file_info(shared_state& state, int dir_fd, std::string_view folder,
+                                 const list_candidate& candidate) {
+    constexpr int read_flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
+    unique_fd fd;
+    if (candidate.via_symlink) {
+        auto opened = open_beneath(state.root_fd, join(folder, candidate.name), read_flags);
+        if (!opened) {
+            return opened.error();
+        }
+        fd = std::move(*opened);
+    } else {
+        fd.reset(::openat(dir_fd, candidate.name.c_str(), read_flags | O_NOFOLLOW | O_CLOEXEC));
+        if (fd.get() < 0) {
+            return last_error();
+        }
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        return last_error();
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return errc::not_found;
+    }
+    return info_of(state, fd.get(), st);
+}
+
 }  // namespace
 
-posix_backend::posix_backend(int root_fd, posix_options opts) noexcept
-    : root_fd_(root_fd), opts_(opts) {}
+posix_backend::posix_backend(std::shared_ptr<shared_state> state) noexcept
+    : state_(std::move(state)) {}
 
-posix_backend::~posix_backend() {
-    ::close(root_fd_);
-}
+posix_backend::~posix_backend() = default;
 
 result<std::unique_ptr<posix_backend>> posix_backend::open(const std::filesystem::path& root,
                                                            posix_options opts) {
@@ -393,44 +905,51 @@ result<std::unique_ptr<posix_backend>> posix_backend::open(const std::filesystem
     if (fd < 0) {
         return last_error();
     }
-    return std::unique_ptr<posix_backend>(new posix_backend(fd, opts));
+    return std::unique_ptr<posix_backend>(
+        new posix_backend(std::make_shared<shared_state>(fd, opts)));
 }
 
 result<file_info> posix_backend::stat(std::string_view name) {
-    auto file = open_regular(root_fd_, name);
+    auto file = open_regular(state_->root_fd, name);
     if (!file) {
         return file.error();
     }
-    return info_of(file->fd.get(), file->st);
+    return info_of(*state_, file->fd.get(), file->st);
 }
 
 result<std::unique_ptr<file_reader>> posix_backend::open_read(std::string_view name) {
-    auto file = open_regular(root_fd_, name);
+    auto file = open_regular(state_->root_fd, name);
     if (!file) {
         return file.error();
     }
-    file_info info = info_of(file->fd.get(), file->st);
-    return std::make_unique<posix_reader>(std::move(file->fd), std::move(info));
+    auto info = info_of(*state_, file->fd.get(), file->st);
+    if (!info) {
+        return info.error();
+    }
+    return std::make_unique<posix_reader>(std::move(file->fd), std::move(*info));
 }
 
-result<std::unique_ptr<file_writer>> posix_backend::create_writer(std::string_view name) {
+result<std::unique_ptr<file_writer>> posix_backend::create_writer(std::string_view name,
+                                                                  const writer_options& opts) {
     if (const error_code ec = validate_name(name)) {
         return ec;
     }
+    const int root_fd = state_->root_fd;
     const std::string path(name);
     const split_name parts = split(path);
     for (int attempt = 0;; ++attempt) {
-        auto dir = open_parent_creating(root_fd_, parts.parent);
+        auto dir = open_parent_creating(root_fd, parts.parent);
         if (!dir) {
             if (dir.error() == errc::not_found && attempt < create_attempts) {
                 continue;
             }
             return dir.error();
         }
-        if (const error_code ec = check_target(root_fd_, path)) {
+        if (const error_code ec = check_target(root_fd, path)) {
             return ec;
         }
-        auto writer = std::make_unique<posix_writer>(std::move(*dir), parts.leaf, opts_.fsync);
+        auto writer =
+            std::make_unique<posix_writer>(state_, std::move(*dir), path, parts.leaf, opts);
         if (const error_code ec = writer->create_temp()) {
             if (ec == errc::not_found && attempt < create_attempts) {
                 continue;
@@ -441,29 +960,148 @@ result<std::unique_ptr<file_writer>> posix_backend::create_writer(std::string_vi
     }
 }
 
-result<void> posix_backend::remove(std::string_view name) {
+result<void> posix_backend::remove(std::string_view name, const remove_options& opts) {
     if (const error_code ec = validate_name(name)) {
         return ec;
     }
+    const int root_fd = state_->root_fd;
     const std::string path(name);
     const split_name parts = split(path);
-    if (const error_code ec = check_target(root_fd_, path)) {
+    if (const error_code ec = check_target(root_fd, path)) {
         return ec;
     }
-    auto dir = open_beneath(root_fd_, parts.parent, O_PATH | O_DIRECTORY);
+    auto dir = open_beneath(root_fd, parts.parent, O_RDONLY | O_DIRECTORY);
     if (!dir) {
         return dir.error();
+    }
+    if (opts.expected_sha256) {
+        // Hash a file without the xattr outside the lock; under it the cache answers.
+        (void)current_digest(*state_, dir->get(), parts.leaf, path);
+    }
+    dir_lock lock;
+    const auto locked = lock.acquire(dir->get());
+    if (!locked) {
+        return locked.error();
+    }
+    if (opts.expected_sha256) {
+        if (!*locked) {
+            return errc::io_error;
+        }
+        if (const error_code ec =
+                check_expected(*state_, dir->get(), parts.leaf, path, *opts.expected_sha256)) {
+            return ec;
+        }
     }
     if (::unlinkat(dir->get(), parts.leaf.c_str(), 0) != 0) {
         return last_error();
     }
-    remove_empty_parents(root_fd_, parts.parent);
+    lock.release();
+    remove_empty_parents(root_fd, parts.parent);
     return {};
+}
+
+result<list_page> posix_backend::list(std::string_view folder, const list_options& opts) {
+    if (!folder.empty()) {
+        if (const error_code ec = validate_name(folder)) {
+            return ec;
+        }
+    }
+    const int root_fd = state_->root_fd;
+    auto opened = open_beneath(root_fd, folder.empty() ? std::string(".") : std::string(folder),
+                               O_RDONLY | O_DIRECTORY);
+    if (!opened) {
+        return opened.error();
+    }
+    unique_dir dir(::fdopendir(opened->get()));
+    if (!dir) {
+        return last_error();
+    }
+    opened->release();
+    const int dir_fd = ::dirfd(dir.get());
+
+    // The `limit` smallest qualifying names after the cursor, greatest on top.
+    const std::size_t limit = std::max<std::size_t>(opts.limit, 1);
+    const std::size_t max_entry_bytes =
+        folder.empty() ? max_name_bytes
+                       : max_name_bytes - std::min(max_name_bytes, folder.size() + 1);
+    std::vector<list_candidate> heap;
+    bool more = false;  // a qualifying name beyond the page was seen
+    for (;;) {
+        errno = 0;
+        const dirent* entry = ::readdir(dir.get());
+        if (entry == nullptr) {
+            if (errno != 0) {
+                return last_error();
+            }
+            break;
+        }
+        const std::string_view name(entry->d_name);
+        // validate_name: ".", "..", temp files and names clients could not use
+        if (!name.starts_with(opts.prefix) || name.size() > max_entry_bytes ||
+            validate_name(name)) {
+            continue;
+        }
+        // The kind decides the sort key; only entries without a usable d_type are looked at
+        // before the cheap comparisons.
+        std::optional<list_candidate> early;
+        bool is_folder = entry->d_type == DT_DIR;
+        if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
+            early = classify(root_fd, dir_fd, folder, name, entry->d_type);
+            if (early->kind == entry_kind::skip) {
+                continue;
+            }
+            is_folder = early->kind == entry_kind::folder;
+        }
+        std::string key(name);
+        if (is_folder) {
+            key += '/';
+        }
+        if (key <= opts.after) {
+            continue;
+        }
+        const bool full = heap.size() >= limit;
+        const bool beyond_page = full && key > heap.front().key;
+        if (beyond_page && more) {
+            continue;
+        }
+        list_candidate candidate =
+            early ? std::move(*early) : classify(root_fd, dir_fd, folder, name, entry->d_type);
+        if (candidate.kind == entry_kind::skip) {
+            continue;
+        }
+        candidate.key = std::move(key);
+        if (!full) {
+            heap.push_back(std::move(candidate));
+            std::push_heap(heap.begin(), heap.end());
+            continue;
+        }
+        more = true;
+        if (!beyond_page) {
+            replace_top(heap, std::move(candidate));
+        }
+    }
+
+    std::sort_heap(heap.begin(), heap.end());
+    list_page page;
+    if (more && !heap.empty()) {
+        page.next_after = heap.back().key;
+    }
+    for (auto& candidate : heap) {
+        if (candidate.kind == entry_kind::folder) {
+            page.folders.push_back(std::move(candidate.name));
+            continue;
+        }
+        auto info = list_file_info(*state_, dir_fd, folder, candidate);
+        if (info) {
+            page.files.push_back({std::move(candidate.name), std::move(*info)});
+        }
+    }
+    return page;
 }
 
 result<disk_usage> posix_backend::usage() {
     struct statvfs vfs {};
-    if (::fstatvfs(root_fd_, &vfs) != 0) {
+    if (::fstatvfs(state_->root_fd, &vfs) != 0) {
         return last_error();
     }
     const std::uint64_t unit = vfs.f_frsize != 0 ? vfs.f_frsize : vfs.f_bsize;
@@ -478,7 +1116,7 @@ result<disk_usage> posix_backend::usage() {
 }
 
 result<std::size_t> posix_backend::remove_stale_temp_files() {
-    auto top = open_beneath(root_fd_, ".", O_RDONLY | O_DIRECTORY);
+    auto top = open_beneath(state_->root_fd, ".", O_RDONLY | O_DIRECTORY);
     if (!top) {
         return top.error();
     }
@@ -542,6 +1180,10 @@ result<std::size_t> posix_backend::remove_stale_temp_files() {
         }
     }
     return removed;
+}
+
+digest_cache::stats posix_backend::digest_cache_stats() const {
+    return state_->digests.statistics();
 }
 
 }  // namespace simplefs::storage

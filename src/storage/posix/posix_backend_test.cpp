@@ -1,21 +1,31 @@
 #include "storage/posix/posix_backend.hpp"
 
+#include "storage/digest_cache.hpp"
+#include "storage/md5.hpp"
 #include "storage/name.hpp"
 #include "storage/sha256.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace simplefs::storage {
@@ -34,6 +44,13 @@ std::string openssl_sha256_hex(std::string_view data) {
         hex += digits[digest[i] & 0x0f];
     }
     return hex;
+}
+
+std::string upper(std::string text) {
+    for (char& c : text) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return text;
 }
 
 std::string read_file(const fs::path& path) {
@@ -117,9 +134,22 @@ protected:
             return {};
         }
         EXPECT_TRUE((*writer)->write(content).has_value());
-        auto info = (*writer)->commit();
-        EXPECT_TRUE(info.has_value()) << info.error().message();
-        return info ? *info : file_info{};
+        auto committed = (*writer)->commit();
+        EXPECT_TRUE(committed.has_value()) << committed.error().message();
+        return committed ? committed->info : file_info{};
+    }
+
+    /// Writes content to name and commits with opts; the commit's outcome.
+    result<commit_result> put_with(std::string_view name, std::string_view content,
+                                   const commit_options& opts, writer_options wopts = {}) {
+        auto writer = backend_->create_writer(name, wopts);
+        if (!writer) {
+            return writer.error();
+        }
+        if (auto written = (*writer)->write(content); !written) {
+            return written.error();
+        }
+        return (*writer)->commit(opts);
     }
 
     std::string get(std::string_view name) {
@@ -173,9 +203,11 @@ TEST_F(posix_backend_test, write_commit_and_read_back) {
     const auto before = std::chrono::system_clock::now() - std::chrono::seconds(5);
     auto committed = (*writer)->commit();
     ASSERT_TRUE(committed.has_value()) << committed.error().message();
-    EXPECT_EQ(committed->size, content.size());
-    EXPECT_EQ(committed->sha256_hex, openssl_sha256_hex(content));
-    EXPECT_GT(committed->modified, before);
+    EXPECT_EQ(committed->info.size, content.size());
+    EXPECT_EQ(committed->info.sha256_hex, openssl_sha256_hex(content));
+    EXPECT_GT(committed->info.modified, before);
+    EXPECT_FALSE(committed->replaced);
+    EXPECT_EQ(committed->info.content_type, "");
 
     EXPECT_EQ(read_file(root_ / "data.bin"), content);
     EXPECT_EQ(get("data.bin"), content);
@@ -183,12 +215,12 @@ TEST_F(posix_backend_test, write_commit_and_read_back) {
     auto info = backend_->stat("data.bin");
     ASSERT_TRUE(info.has_value());
     EXPECT_EQ(info->size, content.size());
-    EXPECT_EQ(info->sha256_hex, committed->sha256_hex);
-    EXPECT_EQ(info->modified, committed->modified);
+    EXPECT_EQ(info->sha256_hex, committed->info.sha256_hex);
+    EXPECT_EQ(info->modified, committed->info.modified);
 
     auto reader = backend_->open_read("data.bin");
     ASSERT_TRUE(reader.has_value());
-    EXPECT_EQ((*reader)->info().sha256_hex, committed->sha256_hex);
+    EXPECT_EQ((*reader)->info().sha256_hex, committed->info.sha256_hex);
     EXPECT_EQ((*reader)->info().size, content.size());
     EXPECT_GE((*reader)->native_handle(), 0);
 }
@@ -217,13 +249,27 @@ TEST_F(posix_backend_test, read_at_offsets) {
     EXPECT_EQ(*(*reader)->read_at(0, std::span<char>()), 0u);
 }
 
-TEST_F(posix_backend_test, file_placed_by_hand_has_no_sha256) {
+TEST_F(posix_backend_test, file_placed_by_hand_gets_sha256_computed_once) {
     write_file(root_ / "manual.txt", "by hand");
     auto info = backend_->stat("manual.txt");
     ASSERT_TRUE(info.has_value());
     EXPECT_EQ(info->size, 7u);
-    EXPECT_EQ(info->sha256_hex, "");
-    EXPECT_EQ(get("manual.txt"), "by hand");
+    EXPECT_EQ(info->sha256_hex, openssl_sha256_hex("by hand"));
+    EXPECT_EQ(info->content_type, "");
+    EXPECT_EQ(backend_->digest_cache_stats().misses, 1u);
+    EXPECT_EQ(backend_->digest_cache_stats().entries, 1u);
+
+    auto reader = backend_->open_read("manual.txt");
+    ASSERT_TRUE(reader.has_value());
+    EXPECT_EQ((*reader)->info().sha256_hex, info->sha256_hex);
+    EXPECT_EQ(read_all(**reader), "by hand");
+    EXPECT_EQ(backend_->stat("manual.txt")->sha256_hex, info->sha256_hex);
+    EXPECT_EQ(backend_->digest_cache_stats().misses, 1u);
+    EXPECT_EQ(backend_->digest_cache_stats().hits, 2u);
+
+    write_file(root_ / "manual.txt", "changed by hand");
+    EXPECT_EQ(backend_->stat("manual.txt")->sha256_hex, openssl_sha256_hex("changed by hand"));
+    EXPECT_EQ(backend_->digest_cache_stats().misses, 2u);
 }
 
 TEST_F(posix_backend_test, reader_opened_before_replace_sees_old_bytes) {
@@ -467,9 +513,9 @@ TEST_F(posix_backend_test, commit_without_fsync_works) {
     auto writer = (*opened)->create_writer("fast/file.bin");
     ASSERT_TRUE(writer.has_value());
     ASSERT_TRUE((*writer)->write(std::string_view("quick")).has_value());
-    auto info = (*writer)->commit();
-    ASSERT_TRUE(info.has_value());
-    EXPECT_EQ(info->sha256_hex, openssl_sha256_hex("quick"));
+    auto committed = (*writer)->commit();
+    ASSERT_TRUE(committed.has_value());
+    EXPECT_EQ(committed->info.sha256_hex, openssl_sha256_hex("quick"));
     EXPECT_EQ(get("fast/file.bin"), "quick");
     EXPECT_TRUE(temp_files_under(root_).empty());
 }
@@ -486,6 +532,410 @@ TEST_F(posix_backend_test, concurrent_writers_to_same_name_last_commit_wins) {
     ASSERT_TRUE((*first)->commit().has_value());
     EXPECT_EQ(get("same.txt"), "first");
     EXPECT_TRUE(temp_files_under(root_).empty());
+}
+
+TEST_F(posix_backend_test, replaced_flag_tells_create_from_replace) {
+    auto first = put_with("r.txt", "one", {});
+    ASSERT_TRUE(first.has_value());
+    EXPECT_FALSE(first->replaced);
+    auto second = put_with("r.txt", "two", {});
+    ASSERT_TRUE(second.has_value());
+    EXPECT_TRUE(second->replaced);
+    ASSERT_TRUE(backend_->remove("r.txt").has_value());
+    auto third = put_with("r.txt", "three", {});
+    ASSERT_TRUE(third.has_value());
+    EXPECT_FALSE(third->replaced);
+}
+
+TEST_F(posix_backend_test, create_only_fails_when_name_exists) {
+    put("taken.txt", "original");
+    auto committed = put_with("taken.txt", "intruder", {.create_only = true});
+    ASSERT_FALSE(committed.has_value());
+    EXPECT_EQ(committed.error(), errc::already_exists);
+    EXPECT_EQ(get("taken.txt"), "original");
+    EXPECT_TRUE(temp_files_under(root_).empty());
+
+    auto fresh = put_with("sub/fresh.txt", "new", {.create_only = true});
+    ASSERT_TRUE(fresh.has_value()) << fresh.error().message();
+    EXPECT_FALSE(fresh->replaced);
+    EXPECT_EQ(get("sub/fresh.txt"), "new");
+}
+
+TEST_F(posix_backend_test, create_only_race_has_exactly_one_winner) {
+    constexpr int rounds = 50;
+    for (int round = 0; round < rounds; ++round) {
+        const std::string name = "race/new-" + std::to_string(round);
+        std::vector<std::unique_ptr<file_writer>> writers;
+        for (int i = 0; i < 2; ++i) {
+            auto writer = backend_->create_writer(name);
+            ASSERT_TRUE(writer.has_value());
+            ASSERT_TRUE((*writer)->write("writer " + std::to_string(i)).has_value());
+            writers.push_back(std::move(*writer));
+        }
+        std::atomic<int> ready{0};
+        std::vector<std::optional<result<commit_result>>> outcomes(writers.size());
+        std::vector<std::thread> threads;
+        for (std::size_t i = 0; i < writers.size(); ++i) {
+            threads.emplace_back([&, i] {
+                ready.fetch_add(1);
+                while (ready.load() < static_cast<int>(writers.size())) {
+                }
+                outcomes[i] = writers[i]->commit({.create_only = true});
+            });
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+        int winner = -1;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            ASSERT_TRUE(outcomes[i].has_value());
+            if (outcomes[i]->has_value()) {
+                EXPECT_EQ(winner, -1) << "two winners in round " << round;
+                winner = static_cast<int>(i);
+                EXPECT_FALSE((*outcomes[i])->replaced);
+            } else {
+                EXPECT_EQ(outcomes[i]->error(), errc::already_exists) << round;
+            }
+        }
+        ASSERT_NE(winner, -1) << "no winner in round " << round;
+        EXPECT_EQ(get(name), "writer " + std::to_string(winner));
+    }
+    EXPECT_TRUE(temp_files_under(root_).empty());
+}
+
+TEST_F(posix_backend_test, expected_sha256_replaces_only_the_expected_version) {
+    const file_info v1 = put("doc.txt", "version 1");
+
+    auto stale_free = put_with("doc.txt", "version 2", {.expected_sha256 = v1.sha256_hex});
+    ASSERT_TRUE(stale_free.has_value()) << stale_free.error().message();
+    EXPECT_TRUE(stale_free->replaced);
+    EXPECT_EQ(get("doc.txt"), "version 2");
+
+    auto stale = put_with("doc.txt", "version 3", {.expected_sha256 = v1.sha256_hex});
+    ASSERT_FALSE(stale.has_value());
+    EXPECT_EQ(stale.error(), errc::precondition_failed);
+    EXPECT_EQ(get("doc.txt"), "version 2");
+
+    auto any_case =
+        put_with("doc.txt", "version 3", {.expected_sha256 = upper(stale_free->info.sha256_hex)});
+    ASSERT_TRUE(any_case.has_value());
+    EXPECT_EQ(get("doc.txt"), "version 3");
+    EXPECT_TRUE(temp_files_under(root_).empty());
+}
+
+TEST_F(posix_backend_test, expected_sha256_on_missing_or_folder_target_fails) {
+    auto missing = put_with("absent.txt", "x", {.expected_sha256 = openssl_sha256_hex("x")});
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error(), errc::precondition_failed);
+    EXPECT_FALSE(fs::exists(root_ / "absent.txt"));
+
+    auto writer = backend_->create_writer("late");
+    ASSERT_TRUE(writer.has_value());
+    fs::create_directories(root_ / "late" / "inner");
+    auto folder = (*writer)->commit({.expected_sha256 = openssl_sha256_hex("")});
+    ASSERT_FALSE(folder.has_value());
+    EXPECT_EQ(folder.error(), errc::is_directory);
+    EXPECT_TRUE(temp_files_under(root_).empty());
+}
+
+TEST_F(posix_backend_test, expected_sha256_of_hand_placed_file_is_computed) {
+    write_file(root_ / "manual.txt", "by hand");
+    auto committed =
+        put_with("manual.txt", "by api", {.expected_sha256 = openssl_sha256_hex("by hand")});
+    ASSERT_TRUE(committed.has_value()) << committed.error().message();
+    EXPECT_TRUE(committed->replaced);
+    EXPECT_EQ(get("manual.txt"), "by api");
+}
+
+TEST_F(posix_backend_test, expected_sha256_through_symlink_compares_link_target) {
+    put("real.txt", "real");
+    fs::create_symlink("real.txt", root_ / "link.txt");
+    auto wrong = put_with("link.txt", "new", {.expected_sha256 = openssl_sha256_hex("other")});
+    EXPECT_EQ(wrong.error(), errc::precondition_failed);
+    auto right = put_with("link.txt", "new", {.expected_sha256 = openssl_sha256_hex("real")});
+    ASSERT_TRUE(right.has_value()) << right.error().message();
+    EXPECT_TRUE(right->replaced);
+    EXPECT_FALSE(fs::is_symlink(root_ / "link.txt"));
+    EXPECT_EQ(get("link.txt"), "new");
+    EXPECT_EQ(get("real.txt"), "real");
+}
+
+TEST_F(posix_backend_test, concurrent_if_match_commits_have_one_winner) {
+    file_info current = put("cas.txt", "base");
+    constexpr int rounds = 30;
+    constexpr int contenders = 4;
+    for (int round = 0; round < rounds; ++round) {
+        std::vector<std::unique_ptr<file_writer>> writers;
+        for (int i = 0; i < contenders; ++i) {
+            auto writer = backend_->create_writer("cas.txt");
+            ASSERT_TRUE(writer.has_value());
+            const std::string content = std::to_string(round) + " contender " + std::to_string(i);
+            ASSERT_TRUE((*writer)->write(content).has_value());
+            writers.push_back(std::move(*writer));
+        }
+        std::atomic<int> ready{0};
+        std::vector<std::optional<result<commit_result>>> outcomes(contenders);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < contenders; ++i) {
+            threads.emplace_back([&, i] {
+                ready.fetch_add(1);
+                while (ready.load() < contenders) {
+                }
+                outcomes[i] = writers[i]->commit({.expected_sha256 = current.sha256_hex});
+            });
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+        int winner = -1;
+        for (int i = 0; i < contenders; ++i) {
+            ASSERT_TRUE(outcomes[i].has_value());
+            if (outcomes[i]->has_value()) {
+                EXPECT_EQ(winner, -1) << "two winners in round " << round;
+                winner = i;
+                current = (*outcomes[i])->info;
+            } else {
+                EXPECT_EQ(outcomes[i]->error(), errc::precondition_failed);
+            }
+        }
+        ASSERT_NE(winner, -1) << "no winner in round " << round;
+        EXPECT_EQ(get("cas.txt"), std::to_string(round) + " contender " + std::to_string(winner));
+    }
+    EXPECT_TRUE(temp_files_under(root_).empty());
+}
+
+TEST_F(posix_backend_test, commit_and_remove_wait_for_the_directory_lock) {
+    put("sub/victim.txt", "victim");
+    // Another process would lock through its own open file description, as this one does.
+    const int dir_fd = ::open((root_ / "sub").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(dir_fd, 0);
+    ASSERT_EQ(::flock(dir_fd, LOCK_EX), 0);
+
+    auto writer = backend_->create_writer("sub/new.txt");
+    ASSERT_TRUE(writer.has_value());
+    ASSERT_TRUE((*writer)->write(std::string_view("new")).has_value());
+    auto commit = std::async(std::launch::async, [&] { return (*writer)->commit(); });
+    auto removal =
+        std::async(std::launch::async, [&] { return backend_->remove("sub/victim.txt"); });
+    EXPECT_EQ(commit.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+    EXPECT_EQ(removal.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+    EXPECT_FALSE(fs::exists(root_ / "sub" / "new.txt"));
+    EXPECT_TRUE(fs::exists(root_ / "sub" / "victim.txt"));
+
+    ASSERT_EQ(::flock(dir_fd, LOCK_UN), 0);
+    EXPECT_TRUE(commit.get().has_value());
+    EXPECT_TRUE(removal.get().has_value());
+    ::close(dir_fd);
+    EXPECT_EQ(get("sub/new.txt"), "new");
+    EXPECT_FALSE(fs::exists(root_ / "sub" / "victim.txt"));
+}
+
+TEST_F(posix_backend_test, client_sha256_mismatch_keeps_old_file) {
+    put("keep.txt", "old");
+    auto wrong =
+        put_with("keep.txt", "new", {.expected_client_sha256 = openssl_sha256_hex("nope")});
+    ASSERT_FALSE(wrong.has_value());
+    EXPECT_EQ(wrong.error(), errc::digest_mismatch);
+    EXPECT_EQ(get("keep.txt"), "old");
+    EXPECT_TRUE(temp_files_under(root_).empty());
+
+    auto fresh = put_with("fresh.txt", "new", {.expected_client_sha256 = "0123"});
+    EXPECT_EQ(fresh.error(), errc::digest_mismatch);
+    EXPECT_FALSE(fs::exists(root_ / "fresh.txt"));
+
+    auto right =
+        put_with("keep.txt", "new", {.expected_client_sha256 = upper(openssl_sha256_hex("new"))});
+    ASSERT_TRUE(right.has_value());
+    EXPECT_EQ(get("keep.txt"), "new");
+}
+
+TEST_F(posix_backend_test, md5_is_computed_and_checked) {
+    auto writer = backend_->create_writer("m.txt", {.md5 = true});
+    ASSERT_TRUE(writer.has_value());
+    ASSERT_TRUE((*writer)->write(std::string_view("a")).has_value());
+    ASSERT_TRUE((*writer)->write(std::string_view("bc")).has_value());
+    EXPECT_EQ((*writer)->md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
+    EXPECT_EQ((*writer)->sha256_hex(),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ((*writer)->md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
+    EXPECT_EQ((*writer)->write(std::string_view("more")).error(), errc::io_error);
+    auto committed = (*writer)->commit({.expected_client_md5 = "900150983CD24FB0D6963F7D28E17F72"});
+    ASSERT_TRUE(committed.has_value()) << committed.error().message();
+    EXPECT_EQ(committed->info.sha256_hex, openssl_sha256_hex("abc"));
+    EXPECT_EQ(committed->info.size, 3u);
+    EXPECT_EQ((*writer)->sha256_hex(), openssl_sha256_hex("abc"));
+    EXPECT_EQ(get("m.txt"), "abc");
+
+    auto wrong = put_with(
+        "m.txt", "xyz", {.expected_client_md5 = "900150983cd24fb0d6963f7d28e17f72"}, {.md5 = true});
+    EXPECT_EQ(wrong.error(), errc::digest_mismatch);
+    EXPECT_EQ(get("m.txt"), "abc");
+
+    auto empty = backend_->create_writer("empty.txt", {.md5 = true});
+    ASSERT_TRUE(empty.has_value());
+    EXPECT_EQ((*empty)->md5_hex(), "d41d8cd98f00b204e9800998ecf8427e");
+    ASSERT_TRUE((*empty)->commit().has_value());
+}
+
+TEST_F(posix_backend_test, md5_check_without_md5_writer_is_a_caller_error) {
+    auto writer = backend_->create_writer("n.txt");
+    ASSERT_TRUE(writer.has_value());
+    ASSERT_TRUE((*writer)->write(std::string_view("abc")).has_value());
+    EXPECT_EQ((*writer)->md5_hex(), "");
+    auto committed = (*writer)->commit({.expected_client_md5 = "900150983cd24fb0d6963f7d28e17f72"});
+    EXPECT_EQ(committed.error(), errc::io_error);
+    EXPECT_FALSE(fs::exists(root_ / "n.txt"));
+    EXPECT_TRUE(temp_files_under(root_).empty());
+}
+
+TEST_F(posix_backend_test, content_type_round_trip) {
+    auto committed =
+        put_with("page.html", "<p>hi</p>", {.content_type = "text/html; charset=utf-8"});
+    ASSERT_TRUE(committed.has_value());
+    EXPECT_EQ(committed->info.content_type, "text/html; charset=utf-8");
+    EXPECT_EQ(backend_->stat("page.html")->content_type, "text/html; charset=utf-8");
+    auto reader = backend_->open_read("page.html");
+    ASSERT_TRUE(reader.has_value());
+    EXPECT_EQ((*reader)->info().content_type, "text/html; charset=utf-8");
+
+    put("page.html", "replaced");
+    EXPECT_EQ(backend_->stat("page.html")->content_type, "");
+}
+
+TEST_F(posix_backend_test, unsafe_content_type_is_not_stored) {
+    for (const std::string& bad : {std::string("text/plain\r\nX-Evil: 1"), std::string(256, 'a'),
+                                   std::string("text/\x7f"), std::string("text/\xc3\xa9")}) {
+        auto committed = put_with("unsafe.txt", "new", {.content_type = bad});
+        ASSERT_TRUE(committed.has_value()) << committed.error().message();
+        EXPECT_EQ(committed->info.content_type, "");
+        EXPECT_EQ(backend_->stat("unsafe.txt")->content_type, "");
+        EXPECT_EQ(get("unsafe.txt"), "new");
+    }
+    const std::string longest(255, 'a');
+    auto committed = put_with("unsafe.txt", "new", {.content_type = longest});
+    ASSERT_TRUE(committed.has_value());
+    EXPECT_EQ(committed->info.content_type, longest);
+    EXPECT_EQ(backend_->stat("unsafe.txt")->content_type, longest);
+    auto tab = put_with("unsafe.txt", "new", {.content_type = "text/plain;\tcharset=utf-8"});
+    ASSERT_TRUE(tab.has_value());
+    EXPECT_EQ(backend_->stat("unsafe.txt")->content_type, "text/plain;\tcharset=utf-8");
+}
+
+TEST_F(posix_backend_test, hand_set_bad_content_type_xattr_is_ignored) {
+    put("x.txt", "x");
+    const std::string bad = "text/plain\nX: y";
+    ASSERT_EQ(::setxattr((root_ / "x.txt").c_str(), "user.simplefs.content_type", bad.data(),
+                         bad.size(), 0),
+              0);
+    EXPECT_EQ(backend_->stat("x.txt")->content_type, "");
+}
+
+TEST_F(posix_backend_test, remove_with_expected_sha256) {
+    const file_info info = put("del.txt", "delete me");
+    auto wrong = backend_->remove("del.txt", {.expected_sha256 = openssl_sha256_hex("other")});
+    ASSERT_FALSE(wrong.has_value());
+    EXPECT_EQ(wrong.error(), errc::precondition_failed);
+    EXPECT_EQ(get("del.txt"), "delete me");
+
+    ASSERT_TRUE(backend_->remove("del.txt", {.expected_sha256 = info.sha256_hex}).has_value());
+    EXPECT_FALSE(fs::exists(root_ / "del.txt"));
+
+    auto missing = backend_->remove("del.txt", {.expected_sha256 = info.sha256_hex});
+    EXPECT_EQ(missing.error(), errc::precondition_failed);
+    EXPECT_EQ(backend_->remove("del.txt").error(), errc::not_found);
+
+    put("folder/inside", "x");
+    EXPECT_EQ(backend_->remove("folder", {.expected_sha256 = info.sha256_hex}).error(),
+              errc::is_directory);
+
+    write_file(root_ / "manual.txt", "by hand");
+    ASSERT_TRUE(
+        backend_->remove("manual.txt", {.expected_sha256 = upper(openssl_sha256_hex("by hand"))})
+            .has_value());
+    EXPECT_FALSE(fs::exists(root_ / "manual.txt"));
+}
+
+TEST_F(posix_backend_test, without_xattrs_digests_come_from_the_cache) {
+    auto opened = posix_backend::open(root_, posix_options{.fsync = false, .store_xattrs = false});
+    ASSERT_TRUE(opened.has_value());
+    posix_backend& plain = **opened;
+    auto writer = plain.create_writer("noattr.txt");
+    ASSERT_TRUE(writer.has_value());
+    ASSERT_TRUE((*writer)->write(std::string_view("no xattrs here")).has_value());
+    auto committed = (*writer)->commit({.content_type = "text/plain"});
+    ASSERT_TRUE(committed.has_value()) << committed.error().message();
+    EXPECT_EQ(committed->info.content_type, "");
+    char buffer[128];
+    EXPECT_LT(
+        ::getxattr((root_ / "noattr.txt").c_str(), "user.simplefs.sha256", buffer, sizeof buffer),
+        0);
+
+    auto info = plain.stat("noattr.txt");
+    ASSERT_TRUE(info.has_value());
+    EXPECT_EQ(info->sha256_hex, openssl_sha256_hex("no xattrs here"));
+    EXPECT_EQ(info->content_type, "");
+    EXPECT_EQ(plain.digest_cache_stats().misses, 0u);
+    EXPECT_EQ(plain.digest_cache_stats().hits, 1u);
+
+    auto replaced = [&] {
+        auto next = plain.create_writer("noattr.txt");
+        EXPECT_TRUE(next.has_value());
+        EXPECT_TRUE((*next)->write(std::string_view("second")).has_value());
+        return (*next)->commit({.expected_sha256 = info->sha256_hex});
+    }();
+    ASSERT_TRUE(replaced.has_value()) << replaced.error().message();
+    EXPECT_EQ(plain.stat("noattr.txt")->sha256_hex, openssl_sha256_hex("second"));
+    EXPECT_EQ(plain.digest_cache_stats().misses, 0u);
+}
+
+TEST(digest_cache, evicts_least_recently_used) {
+    digest_cache cache(2);
+    const file_version a{1, 1, 0, 0, 0};
+    const file_version b{1, 2, 0, 0, 0};
+    const file_version c{1, 3, 0, 0, 0};
+    cache.insert(a, "a");
+    cache.insert(b, "b");
+    EXPECT_EQ(cache.find(a), "a");  // b is now the least recently used
+    cache.insert(c, "c");
+    EXPECT_EQ(cache.find(b), std::nullopt);
+    EXPECT_EQ(cache.find(a), "a");
+    EXPECT_EQ(cache.find(c), "c");
+    cache.insert(c, "c2");
+    EXPECT_EQ(cache.find(c), "c2");
+    const auto stats = cache.statistics();
+    EXPECT_EQ(stats.entries, 2u);
+    EXPECT_EQ(stats.hits, 4u);
+    EXPECT_EQ(stats.misses, 1u);
+
+    const file_version changed{1, 1, 0, 5, 0};
+    EXPECT_EQ(cache.find(changed), std::nullopt);
+    const file_version touched{1, 1, 0, 0, 5};
+    EXPECT_EQ(cache.find(touched), std::nullopt);
+}
+
+TEST(digest_cache, zero_capacity_keeps_nothing) {
+    digest_cache cache(0);
+    cache.insert({1, 1, 0, 0, 0}, "a");
+    EXPECT_EQ(cache.find({1, 1, 0, 0, 0}), std::nullopt);
+    EXPECT_EQ(cache.statistics().entries, 0u);
+}
+
+TEST(digest_cache, bounded_under_many_inserts) {
+    digest_cache cache(100);
+    for (std::uint64_t i = 0; i < 10000; ++i) {
+        cache.insert({1, i, 0, 0, 0}, std::to_string(i));
+    }
+    EXPECT_EQ(cache.statistics().entries, 100u);
+    EXPECT_EQ(cache.find({1, 9999, 0, 0, 0}), "9999");
+    EXPECT_EQ(cache.find({1, 9899, 0, 0, 0}), std::nullopt);
+}
+
+TEST(md5, known_vectors) {
+    md5 hash;
+    EXPECT_EQ(hash.finish(), "d41d8cd98f00b204e9800998ecf8427e");
+    hash.update(std::string_view("message "));
+    hash.update(std::string_view("digest"));
+    EXPECT_EQ(hash.finish(), "f96b697d7cb7938d525a2f31aaf161d0");
 }
 
 }  // namespace
