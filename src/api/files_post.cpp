@@ -4,9 +4,8 @@
 #include "api/upload_checks.hpp"
 #include "http/digest_fields.hpp"
 #include "http/multipart.hpp"
-#include "storage/md5.hpp"
+#include "storage/hasher.hpp"
 #include "storage/name.hpp"
-#include "storage/sha256.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>

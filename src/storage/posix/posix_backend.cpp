@@ -1,8 +1,7 @@
 #include "storage/posix/posix_backend.hpp"
 
-#include "storage/md5.hpp"
+#include "storage/hasher.hpp"
 #include "storage/name.hpp"
-#include "storage/sha256.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,9 +1,8 @@
 #include "storage/posix/posix_backend.hpp"
 
 #include "storage/digest_cache.hpp"
-#include "storage/md5.hpp"
+#include "storage/hasher.hpp"
 #include "storage/name.hpp"
-#include "storage/sha256.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
