@@ -318,6 +318,28 @@ problem apply_storage_root(std::string_view text, settings& out) {
     return std::nullopt;
 }
 
+problem apply_storage(std::string_view text, settings& out) {
+    const std::string kind = lower(trim(text));
+    if (kind == "posix") {
+        out.storage = storage_kind::posix;
+    } else if (kind == "cephfs") {
+        out.storage = storage_kind::cephfs;
+    } else {
+        return std::string("expected posix or cephfs");
+    }
+    return std::nullopt;
+}
+
+/// A setter for a free-form, non-empty text setting.
+template <std::string settings::*Member>
+problem apply_text(std::string_view text, settings& out) {
+    if (text.empty()) {
+        return std::string("expected a value, got an empty one");
+    }
+    out.*Member = std::string(text);
+    return std::nullopt;
+}
+
 problem apply_chunk_size(std::string_view text, settings& out) {
     const auto size = parse_size(text);
     if (!size || *size < min_chunk_size || *size > max_chunk_size) {
@@ -451,6 +473,10 @@ problem apply_shutdown_grace(std::string_view text, settings& out) {
     return std::nullopt;
 }
 
+std::string_view to_string(storage_kind kind) {
+    return kind == storage_kind::cephfs ? "cephfs" : "posix";
+}
+
 std::string_view to_string(log_format format) {
     return format == log_format::json ? "json" : "text";
 }
@@ -497,6 +523,48 @@ std::vector<option_spec> option_specs() {
          "Directory the files are stored in.",
          defaults.storage_root,
          apply_storage_root},
+        {"--storage",
+         "--storage",
+         {"SIMPLEFS_STORAGE"},
+         "KIND",
+         "posix (a directory or a mounted CephFS) or cephfs (libcephfs, no mount).",
+         std::string(to_string(defaults.storage)),
+         apply_storage},
+        {"--ceph-conf",
+         "--ceph-conf",
+         {"SIMPLEFS_CEPH_CONF"},
+         "FILE",
+         "ceph.conf of the cluster (--storage=cephfs).",
+         defaults.ceph_conf,
+         apply_text<&settings::ceph_conf>},
+        {"--ceph-id",
+         "--ceph-id",
+         {"SIMPLEFS_CEPH_ID"},
+         "NAME",
+         "CephX client name without 'client.' (--storage=cephfs).",
+         defaults.ceph_id,
+         apply_text<&settings::ceph_id>},
+        {"--ceph-keyring",
+         "--ceph-keyring",
+         {"SIMPLEFS_CEPH_KEYRING"},
+         "FILE",
+         "Keyring of that client; empty = the conf's default (--storage=cephfs).",
+         defaults.ceph_keyring,
+         apply_text<&settings::ceph_keyring>},
+        {"--ceph-fs",
+         "--ceph-fs",
+         {"SIMPLEFS_CEPH_FS"},
+         "NAME",
+         "CephFS file system name (--storage=cephfs).",
+         defaults.ceph_fs,
+         apply_text<&settings::ceph_fs>},
+        {"--ceph-root",
+         "--ceph-root",
+         {"SIMPLEFS_CEPH_ROOT"},
+         "PATH",
+         "Folder inside the file system that holds the files (--storage=cephfs).",
+         defaults.ceph_root,
+         apply_text<&settings::ceph_root>},
         {"--chunk-size",
          "--chunk-size",
          {"SIMPLEFS_CHUNK_SIZE", "FILE_READ_BATCH_SIZE"},

@@ -15,6 +15,7 @@ namespace simplefs::config {
 enum class log_format { text, json };
 
 /// Whether uploaded files are fsync'ed before they become visible.
+enum class storage_kind { posix, cephfs };
 enum class fsync_policy {
     /// Uploads are flushed to disk (fsync) before they are acknowledged.
     always,
@@ -34,6 +35,12 @@ struct settings {
     unsigned io_threads = 0;
     /// Directory the files live in.
     std::string storage_root = "./data";
+    storage_kind storage = storage_kind::posix;
+    std::string ceph_conf = "/etc/ceph/ceph.conf";  // --storage=cephfs settings
+    std::string ceph_id = "admin";
+    std::string ceph_keyring;
+    std::string ceph_fs = "cephfs";
+    std::string ceph_root = "/";
     /// Bytes per socket read and per copy step, 4 KiB..64 MiB.
     std::size_t chunk_size = 1024 * 1024;
     /// Uploads are refused with 507 when the storage disk is fuller than this percentage;

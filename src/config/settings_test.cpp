@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -386,6 +388,24 @@ TEST(settings, help) {
         "--log-format",
         "--fsync",
         "--shutdown-grace",
+        "--max-header-size",
+        "--header-timeout",
+        "--idle-timeout",
+        "--storage",
+        "--ceph-conf",
+        "--ceph-id",
+        "--ceph-keyring",
+        "--ceph-fs",
+        "--ceph-root",
+        "SIMPLEFS_MAX_HEADER_SIZE",
+        "SIMPLEFS_HEADER_TIMEOUT",
+        "SIMPLEFS_IDLE_TIMEOUT",
+        "SIMPLEFS_STORAGE",
+        "SIMPLEFS_CEPH_CONF",
+        "SIMPLEFS_CEPH_ID",
+        "SIMPLEFS_CEPH_KEYRING",
+        "SIMPLEFS_CEPH_FS",
+        "SIMPLEFS_CEPH_ROOT",
         "--help",
         "--version",
         "SIMPLEFS_HOST",
@@ -636,6 +656,33 @@ TEST(settings, process_environment_reads_variables) {
     EXPECT_EQ(env("SIMPLEFS_CONFIG_TEST_VARIABLE"), std::optional<std::string>(""));
     ASSERT_EQ(::unsetenv("SIMPLEFS_CONFIG_TEST_VARIABLE"), 0);
     EXPECT_EQ(env("SIMPLEFS_CONFIG_TEST_VARIABLE"), std::nullopt);
+}
+
+TEST(settings, limits_timeouts_and_storage) {
+    const parse_result result =
+        run({"--max-header-size", "64KiB", "--header-timeout", "1s", "--idle-timeout", "2m",
+             "--storage", "cephfs", "--ceph-conf", "/c/ceph.conf", "--ceph-id", "simplefs",
+             "--ceph-root", "/files"},
+            {{"SIMPLEFS_CEPH_FS", "fs2"}, {"SIMPLEFS_CEPH_KEYRING", "/c/k"}});
+    ASSERT_TRUE(result.value.has_value()) << result.output;
+    const settings& s = *result.value;
+    EXPECT_EQ(s.max_header_size, 64u * 1024);
+    EXPECT_EQ(s.header_timeout, std::chrono::seconds(1));
+    EXPECT_EQ(s.idle_timeout, std::chrono::minutes(2));
+    EXPECT_EQ(s.storage, storage_kind::cephfs);
+    EXPECT_EQ(s.ceph_conf, "/c/ceph.conf");
+    EXPECT_EQ(s.ceph_id, "simplefs");
+    EXPECT_EQ(s.ceph_keyring, "/c/k");
+    EXPECT_EQ(s.ceph_fs, "fs2");
+    EXPECT_EQ(s.ceph_root, "/files");
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--max-header-size", "100"},
+          std::vector<std::string>{"--header-timeout", "10ms"},
+          std::vector<std::string>{"--storage", "s3"}, std::vector<std::string>{"--ceph-id", ""}}) {
+        const parse_result refused = run(bad);
+        EXPECT_EQ(refused.exit_code, 2) << bad[0];
+        EXPECT_EQ(std::count(refused.output.begin(), refused.output.end(), '\n'), 1) << bad[0];
+    }
 }
 
 }  // namespace
