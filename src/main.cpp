@@ -124,6 +124,10 @@ int main(int argc, char** argv) {
         return parsed.exit_code;
     }
     const auto& s = *parsed.value;
+    if (s.storage != config::storage_kind::posix) {
+        std::fputs("simplefs: --storage=cephfs: this build has no cephfs backend\n", stderr);
+        return 2;
+    }
     log::setup(s.log_level,
                s.log_format == config::log_format::json ? log::format::json : log::format::text);
     std::signal(SIGPIPE, SIG_IGN);
