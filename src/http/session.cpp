@@ -314,8 +314,6 @@ asio::awaitable<routed> route_request(connection& conn, parser_type& parser,
         out.res = error_response(status::bad_request, "Invalid request target");
         co_return out;
     }
-    // Owned copies: with views into the parsed target held across co_await, handlers saw a
-    // corrupted query in the GCC 12 release build (cause not pinned down yet).
     const std::string path = target->path();
     const std::string query(target->encoded_query());
     const auto match = svc.routes.find(header.method(), path);

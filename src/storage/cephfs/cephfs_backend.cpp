@@ -1,0 +1,1257 @@
+#include "storage/cephfs/cephfs_backend.hpp"
+
+#include "storage/hasher.hpp"
+#include "storage/name.hpp"
+
+#include <cephfs/libcephfs.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace simplefs::storage {
+
+namespace {
+
+using boost::system::error_code;
+
+constexpr const char* sha256_xattr = "user.simplefs.sha256";
+constexpr const char* content_type_xattr = "user.simplefs.content_type";
+constexpr std::size_t sha256_hex_size = 64;
+constexpr std::string_view empty_sha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr int create_attempts = 8;
+constexpr int hash_attempts = 3;
+constexpr std::size_t hash_buffer_bytes = 1024 * 1024;
+/// Largest single ceph_read / ceph_write (they return int).
+constexpr std::size_t max_io_bytes = std::size_t{1} << 30;
+constexpr unsigned stat_want = CEPH_STATX_BASIC_STATS;
+
+/// A libcephfs return value (negative errno) as a storage error.
+error_code ceph_error(int rc) noexcept {
+    return from_errno(rc < 0 ? -rc : EIO);
+}
+
+result<bool> bool_error(error_code ec) noexcept {
+    return {boost::system::in_place_error, ec};
+}
+
+bool is_unsupported(int error) noexcept {
+    return error == ENOTSUP || error == EOPNOTSUPP;
+}
+
+std::chrono::system_clock::time_point to_time_point(const timespec& ts) {
+    const auto since_epoch = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
+}
+
+std::int64_t to_nanoseconds(const timespec& ts) noexcept {
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+file_version version_of(const struct ceph_statx& st) noexcept {
+    return {static_cast<std::uint64_t>(st.stx_dev), st.stx_ino, st.stx_size,
+            to_nanoseconds(st.stx_mtime), to_nanoseconds(st.stx_ctime)};
+}
+
+bool is_lower_hex(std::string_view text) noexcept {
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+char lower_ascii(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool same_hex(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return lower_ascii(x) == lower_ascii(y);
+           });
+}
+
+bool valid_content_type(std::string_view text) noexcept {
+    if (text.size() > max_content_type_bytes) {
+        return false;
+    }
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte >= 0x20 && byte < 0x7f) || c == '\t';
+    });
+}
+
+std::string make_temp_name() {
+    std::array<unsigned char, 8> bytes{};
+    if (::getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+        std::random_device device;
+        for (auto& byte : bytes) {
+            byte = static_cast<unsigned char>(device());
+        }
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string name(temp_prefix);
+    for (const unsigned char byte : bytes) {
+        name += digits[byte >> 4];
+        name += digits[byte & 0x0f];
+    }
+    return name;
+}
+
+/// The mount path of a name relative to the storage root ("" is the root itself).
+std::string mount_path(std::string_view relative) {
+    std::string path("/");
+    path.append(relative);
+    return path;
+}
+
+/// The folder part of a relative name ("" at the top).
+std::string parent_of(std::string_view relative) {
+    const std::size_t slash = relative.rfind('/');
+    return slash == std::string_view::npos ? std::string() : std::string(relative.substr(0, slash));
+}
+
+std::string join(std::string_view folder, std::string_view name) {
+    std::string path(folder);
+    if (!path.empty()) {
+        path += '/';
+    }
+    path.append(name);
+    return path;
+}
+
+/// Parses a numeric conf value; -1 when it cannot be read.
+double conf_number(ceph_mount_info* cm, const char* option) {
+    std::array<char, 64> buffer{};
+    if (::ceph_conf_get(cm, option, buffer.data(), buffer.size() - 1) != 0) {
+        return -1;
+    }
+    char* end = nullptr;
+    const double value = std::strtod(buffer.data(), &end);
+    return end == buffer.data() ? -1 : value;
+}
+
+struct handle_releaser {
+    void operator()(ceph_mount_info* cm) const noexcept { ::ceph_release(cm); }
+};
+using unmounted_handle = std::unique_ptr<ceph_mount_info, handle_releaser>;
+
+/// A configured, not yet mounted client handle.
+result<unmounted_handle> make_handle(const cephfs_options& opts) {
+    ceph_mount_info* raw = nullptr;
+    int rc = ::ceph_create(&raw, opts.client_id.empty() ? nullptr : opts.client_id.c_str());
+    if (rc != 0) {
+        return ceph_error(rc);
+    }
+    unmounted_handle cm(raw);
+    rc = ::ceph_conf_read_file(cm.get(), opts.conf_path.empty() ? nullptr : opts.conf_path.c_str());
+    if (rc != 0) {
+        return ceph_error(rc);
+    }
+    if (!opts.keyring.empty() &&
+        (rc = ::ceph_conf_set(cm.get(), "keyring", opts.keyring.c_str())) != 0) {
+        return ceph_error(rc);
+    }
+    // Without a cluster, ceph_mount waits client_mount_timeout (default 300 s); OSD and mon
+    // operations wait forever unless these are set.
+    const double mount_timeout = conf_number(cm.get(), "client_mount_timeout");
+    if (mount_timeout < 0 || mount_timeout > 30) {
+        (void)::ceph_conf_set(cm.get(), "client_mount_timeout", "30");
+    }
+    if (conf_number(cm.get(), "rados_osd_op_timeout") == 0) {
+        (void)::ceph_conf_set(cm.get(), "rados_osd_op_timeout", "60");
+    }
+    if (conf_number(cm.get(), "rados_mon_op_timeout") == 0) {
+        (void)::ceph_conf_set(cm.get(), "rados_mon_op_timeout", "30");
+    }
+    if (!opts.fs_name.empty() &&
+        (rc = ::ceph_select_filesystem(cm.get(), opts.fs_name.c_str())) != 0) {
+        return ceph_error(rc);
+    }
+    return cm;
+}
+
+std::string normalized_root(const std::string& root) {
+    std::string path = "/";
+    std::size_t start = 0;
+    while (start <= root.size()) {
+        std::size_t end = root.find('/', start);
+        if (end == std::string::npos) {
+            end = root.size();
+        }
+        if (end > start) {
+            if (path.size() > 1) {
+                path += '/';
+            }
+            path.append(root, start, end - start);
+        }
+        start = end + 1;
+    }
+    return path;
+}
+
+}  // namespace
+
+struct cephfs_backend::shared_state {
+    shared_state(ceph_mount_info* mount, cephfs_options options)
+        : cm(mount), opts(std::move(options)), digests(opts.digest_cache_entries) {}
+    ~shared_state() {
+        ::ceph_unmount(cm);
+        ::ceph_release(cm);
+    }
+    shared_state(const shared_state&) = delete;
+    shared_state& operator=(const shared_state&) = delete;
+
+    ceph_mount_info* const cm;
+    const cephfs_options opts;
+    digest_cache digests;
+    /// Distinct flock owners, so that two commits of this process exclude each other too.
+    std::atomic<std::uint64_t> next_lock_owner{1};
+    std::atomic<bool> xattrs_usable{true};
+};
+
+namespace {
+
+using shared_state = cephfs_backend::shared_state;
+
+/// An open libcephfs descriptor, closed on destruction.
+class ceph_fd {
+public:
+    ceph_fd() noexcept = default;
+    ceph_fd(ceph_mount_info* cm, int fd) noexcept : cm_(cm), fd_(fd) {}
+    ceph_fd(ceph_fd&& other) noexcept : cm_(other.cm_), fd_(std::exchange(other.fd_, -1)) {}
+    ceph_fd& operator=(ceph_fd&& other) noexcept {
+        if (this != &other) {
+            reset();
+            cm_ = other.cm_;
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
+    ~ceph_fd() { reset(); }
+
+    int get() const noexcept { return fd_; }
+    /// Closes the descriptor; the close's result (0 or -errno).
+    int close() noexcept {
+        if (fd_ < 0) {
+            return 0;
+        }
+        return ::ceph_close(cm_, std::exchange(fd_, -1));
+    }
+    void reset() noexcept { (void)close(); }
+
+private:
+    ceph_mount_info* cm_ = nullptr;
+    int fd_ = -1;
+};
+
+result<ceph_fd> open_path(ceph_mount_info* cm, const std::string& path, int flags,
+                          mode_t mode = 0) {
+    const int fd = ::ceph_open(cm, path.c_str(), flags, mode);
+    if (fd < 0) {
+        return ceph_error(fd);
+    }
+    return ceph_fd(cm, fd);
+}
+
+int lstat_path(ceph_mount_info* cm, const std::string& path, struct ceph_statx& st) {
+    return ::ceph_statx(cm, path.c_str(), &st, stat_want, AT_SYMLINK_NOFOLLOW);
+}
+
+/// Checks that every segment of `relative` before the last is a real directory (no symlink).
+/// errc::not_found when one is missing or not a directory, errc::escapes_root for a link.
+error_code check_folders(ceph_mount_info* cm, std::string_view relative) {
+    for (std::size_t slash = relative.find('/'); slash != std::string_view::npos;
+         slash = relative.find('/', slash + 1)) {
+        struct ceph_statx st {};
+        const int rc = lstat_path(cm, mount_path(relative.substr(0, slash)), st);
+        if (rc != 0) {
+            return ceph_error(rc);
+        }
+        if (S_ISLNK(st.stx_mode)) {
+            return errc::escapes_root;
+        }
+        if (!S_ISDIR(st.stx_mode)) {
+            return errc::not_found;
+        }
+    }
+    return {};
+}
+
+std::string read_sha256_xattr(ceph_mount_info* cm, int fd) {
+    std::array<char, sha256_hex_size + 1> buffer{};
+    const int n = ::ceph_fgetxattr(cm, fd, sha256_xattr, buffer.data(), buffer.size());
+    if (n != static_cast<int>(sha256_hex_size)) {
+        return {};
+    }
+    const std::string_view value(buffer.data(), sha256_hex_size);
+    return is_lower_hex(value) ? std::string(value) : std::string();
+}
+
+std::string read_content_type_xattr(ceph_mount_info* cm, int fd) {
+    std::array<char, max_content_type_bytes + 1> buffer{};
+    const int n = ::ceph_fgetxattr(cm, fd, content_type_xattr, buffer.data(), buffer.size());
+    if (n <= 0 || static_cast<std::size_t>(n) > max_content_type_bytes) {
+        return {};
+    }
+    const std::string_view value(buffer.data(), static_cast<std::size_t>(n));
+    return valid_content_type(value) ? std::string(value) : std::string();
+}
+
+result<std::string> hash_file(ceph_mount_info* cm, int fd, std::uint64_t size) {
+    sha256 hash;
+    const std::size_t buffer_size =
+        static_cast<std::size_t>(std::min<std::uint64_t>(hash_buffer_bytes, size + 1));
+    const auto buffer = std::make_unique_for_overwrite<char[]>(buffer_size);
+    std::int64_t offset = 0;
+    for (;;) {
+        const int n = ::ceph_read(cm, fd, buffer.get(), static_cast<std::int64_t>(buffer_size),
+                                  offset);
+        if (n < 0) {
+            return ceph_error(n);
+        }
+        if (n == 0) {
+            return hash.finish();
+        }
+        hash.update({buffer.get(), static_cast<std::size_t>(n)});
+        offset += n;
+    }
+}
+
+/// The SHA-256 of the open regular file fd: the xattr, else the cache, else computed (and
+/// cached). st (fstatx of fd) is updated to the version hashed.
+result<std::string> digest_of(shared_state& state, int fd, struct ceph_statx& st) {
+    std::string stored = read_sha256_xattr(state.cm, fd);
+    if (!stored.empty()) {
+        return stored;
+    }
+    if (st.stx_size == 0) {
+        return std::string(empty_sha256);
+    }
+    if (auto cached = state.digests.find(version_of(st))) {
+        return std::move(*cached);
+    }
+    for (int attempt = 1;; ++attempt) {
+        auto computed = hash_file(state.cm, fd, st.stx_size);
+        if (!computed) {
+            return computed.error();
+        }
+        struct ceph_statx after {};
+        if (const int rc = ::ceph_fstatx(state.cm, fd, &after, stat_want, 0); rc != 0) {
+            return ceph_error(rc);
+        }
+        const bool unchanged = version_of(after) == version_of(st);
+        st = after;
+        if (unchanged) {
+            state.digests.insert(version_of(st), *computed);
+            return computed;
+        }
+        if (attempt == hash_attempts) {
+            return computed;
+        }
+    }
+}
+
+result<file_info> info_of(shared_state& state, int fd, const struct ceph_statx& st) {
+    struct ceph_statx current = st;
+    auto digest = digest_of(state, fd, current);
+    if (!digest) {
+        return digest.error();
+    }
+    file_info info;
+    info.size = current.stx_size;
+    info.modified = to_time_point(current.stx_mtime);
+    info.sha256_hex = std::move(*digest);
+    info.content_type = read_content_type_xattr(state.cm, fd);
+    return info;
+}
+
+struct opened_file {
+    ceph_fd fd;
+    struct ceph_statx st;
+};
+
+/// Opens the regular file at a validated relative name without following links.
+result<opened_file> open_regular(shared_state& state, std::string_view name) {
+    if (const error_code ec = validate_name(name)) {
+        return ec;
+    }
+    if (const error_code ec = check_folders(state.cm, name)) {
+        return ec;
+    }
+    const std::string path = mount_path(name);
+    struct ceph_statx st {};
+    if (const int rc = lstat_path(state.cm, path, st); rc != 0) {
+        return ceph_error(rc);
+    }
+    if (S_ISLNK(st.stx_mode)) {
+        return errc::escapes_root;
+    }
+    if (S_ISDIR(st.stx_mode)) {
+        return errc::is_directory;
+    }
+    if (!S_ISREG(st.stx_mode)) {
+        return errc::not_found;
+    }
+    auto fd = open_path(state.cm, path, O_RDONLY | O_NOFOLLOW);
+    if (!fd) {
+        return fd.error();
+    }
+    opened_file file{std::move(*fd), {}};
+    if (const int rc = ::ceph_fstatx(state.cm, file.fd.get(), &file.st, stat_want, 0); rc != 0) {
+        return ceph_error(rc);
+    }
+    if (S_ISDIR(file.st.stx_mode)) {
+        return errc::is_directory;
+    }
+    if (!S_ISREG(file.st.stx_mode)) {
+        return errc::not_found;
+    }
+    return file;
+}
+
+/// The SHA-256 of the file now at `path`: errc::precondition_failed when there is no regular
+/// file (also for a symlink: never followed), errc::is_directory for a folder.
+result<std::string> current_digest(shared_state& state, const std::string& path) {
+    struct ceph_statx st {};
+    if (const int rc = lstat_path(state.cm, path, st); rc != 0) {
+        if (rc == -ENOENT || rc == -ENOTDIR) {
+            return errc::precondition_failed;
+        }
+        return ceph_error(rc);
+    }
+    if (S_ISDIR(st.stx_mode)) {
+        return errc::is_directory;
+    }
+    if (!S_ISREG(st.stx_mode)) {
+        return errc::precondition_failed;
+    }
+    auto fd = open_path(state.cm, path, O_RDONLY | O_NOFOLLOW);
+    if (!fd) {
+        return fd.error() == errc::not_found ? make_error_code(errc::precondition_failed)
+                                             : fd.error();
+    }
+    if (const int rc = ::ceph_fstatx(state.cm, fd->get(), &st, stat_want, 0); rc != 0) {
+        return ceph_error(rc);
+    }
+    if (S_ISDIR(st.stx_mode)) {
+        return errc::is_directory;
+    }
+    if (!S_ISREG(st.stx_mode)) {
+        return errc::precondition_failed;
+    }
+    return digest_of(state, fd->get(), st);
+}
+
+error_code check_expected(shared_state& state, const std::string& path,
+                          const std::string& expected_sha256) {
+    auto current = current_digest(state, path);
+    if (!current) {
+        return current.error();
+    }
+    if (!same_hex(*current, expected_sha256)) {
+        return errc::precondition_failed;
+    }
+    return {};
+}
+
+/// ceph_flock(LOCK_EX) on a directory for one check-and-change step; released on destruction.
+class dir_lock {
+public:
+    dir_lock() noexcept = default;
+    dir_lock(const dir_lock&) = delete;
+    dir_lock& operator=(const dir_lock&) = delete;
+    ~dir_lock() { release(); }
+
+    /// Opens and locks the directory at path: true when locked, false when the file system
+    /// cannot lock.
+    result<bool> acquire(shared_state& state, const std::string& path) {
+        auto fd = open_path(state.cm, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (!fd) {
+            return bool_error(fd.error());
+        }
+        dir_ = std::move(*fd);
+        cm_ = state.cm;
+        owner_ = state.next_lock_owner.fetch_add(1);
+        for (;;) {
+            const int rc = ::ceph_flock(cm_, dir_.get(), LOCK_EX, owner_);
+            if (rc == 0) {
+                locked_ = true;
+                return true;
+            }
+            if (rc == -EINTR) {
+                continue;
+            }
+            if (is_unsupported(-rc) || rc == -ENOLCK || rc == -ENOSYS || rc == -EINVAL) {
+                return false;
+            }
+            return bool_error(ceph_error(rc));
+        }
+    }
+
+    int fd() const noexcept { return dir_.get(); }
+
+    void release() noexcept {
+        if (locked_) {
+            (void)::ceph_flock(cm_, dir_.get(), LOCK_UN, owner_);
+            locked_ = false;
+        }
+    }
+
+private:
+    ceph_fd dir_;
+    ceph_mount_info* cm_ = nullptr;
+    std::uint64_t owner_ = 0;
+    bool locked_ = false;
+};
+
+class cephfs_reader final : public file_reader {
+public:
+    cephfs_reader(std::shared_ptr<shared_state> state, ceph_fd fd, file_info info)
+        : state_(std::move(state)), fd_(std::move(fd)), info_(std::move(info)) {}
+
+    const file_info& info() const override { return info_; }
+
+    result<std::size_t> read_at(std::uint64_t offset, std::span<char> buffer) override {
+        if (buffer.empty() ||
+            offset > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            return std::size_t{0};
+        }
+        const std::size_t size = std::min(buffer.size(), max_io_bytes);
+        const int n = ::ceph_read(state_->cm, fd_.get(), buffer.data(),
+                                  static_cast<std::int64_t>(size), static_cast<std::int64_t>(offset));
+        if (n < 0) {
+            return ceph_error(n);
+        }
+        return static_cast<std::size_t>(n);
+    }
+
+private:
+    std::shared_ptr<shared_state> state_;  // keeps the mount alive; declared before fd_
+    ceph_fd fd_;
+    file_info info_;
+};
+
+class cephfs_writer final : public file_writer {
+public:
+    cephfs_writer(std::shared_ptr<shared_state> state, std::string relative,
+                  const writer_options& opts)
+        : state_(std::move(state)),
+          dir_path_(mount_path(parent_of(relative))),
+          path_(mount_path(relative)),
+          md5_(opts.md5 ? std::make_unique<md5>() : nullptr) {}
+
+    ~cephfs_writer() override { abort(); }
+
+    error_code create_temp() {
+        for (int attempt = 0;; ++attempt) {
+            temp_path_ = dir_path_;
+            if (temp_path_.back() != '/') {
+                temp_path_ += '/';
+            }
+            temp_path_ += make_temp_name();
+            const int fd = ::ceph_open(state_->cm, temp_path_.c_str(),
+                                       O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0644);
+            if (fd >= 0) {
+                file_ = ceph_fd(state_->cm, fd);
+                open_ = true;
+                return {};
+            }
+            if (fd == -EINTR || (fd == -EEXIST && attempt < create_attempts)) {
+                continue;
+            }
+            return ceph_error(fd);
+        }
+    }
+
+    result<void> write(std::span<const char> data) override {
+        if (!open_ || finished_) {
+            return errc::io_error;
+        }
+        sha_.update(data);
+        if (md5_) {
+            md5_->update(data);
+        }
+        const char* next = data.data();
+        std::size_t left = data.size();
+        while (left > 0) {
+            const std::size_t chunk = std::min(left, max_io_bytes);
+            const int n = ::ceph_write(state_->cm, file_.get(), next,
+                                       static_cast<std::int64_t>(chunk),
+                                       static_cast<std::int64_t>(bytes_));
+            if (n < 0) {
+                if (n == -EINTR) {
+                    continue;
+                }
+                return fail(ceph_error(n));
+            }
+            if (n == 0) {
+                return fail(errc::io_error);
+            }
+            next += n;
+            left -= static_cast<std::size_t>(n);
+            bytes_ += static_cast<std::uint64_t>(n);
+        }
+        return {};
+    }
+
+    std::string sha256_hex() const override {
+        finish_digests();
+        return sha_hex_;
+    }
+
+    std::string md5_hex() const override {
+        finish_digests();
+        return md5_hex_;
+    }
+
+    result<commit_result> commit(const commit_options& opts) override {
+        if (!open_) {
+            return errc::io_error;
+        }
+        finish_digests();
+        if (opts.expected_client_sha256 && !same_hex(*opts.expected_client_sha256, sha_hex_)) {
+            return fail(errc::digest_mismatch);
+        }
+        if (opts.expected_client_md5) {
+            if (!md5_) {
+                return fail(errc::io_error);
+            }
+            if (!same_hex(*opts.expected_client_md5, md5_hex_)) {
+                return fail(errc::digest_mismatch);
+            }
+        }
+
+        commit_result done;
+        const std::string& content_type =
+            valid_content_type(opts.content_type) ? opts.content_type : std::string();
+        auto stored = store_metadata(content_type);
+        if (!stored) {
+            return fail(stored.error());
+        }
+        ceph_mount_info* cm = state_->cm;
+        if (state_->opts.fsync) {
+            if (const int rc = ::ceph_fsync(cm, file_.get(), 0); rc != 0) {
+                return fail(ceph_error(rc));
+            }
+        }
+        struct ceph_statx st {};
+        if (const int rc = ::ceph_fstatx(cm, file_.get(), &st, stat_want, 0); rc != 0) {
+            return fail(ceph_error(rc));
+        }
+        done.info.size = st.stx_size;
+        done.info.modified = to_time_point(st.stx_mtime);
+        done.info.sha256_hex = sha_hex_;
+        if (*stored) {
+            done.info.content_type = content_type;
+        }
+        if (const int rc = file_.close(); rc != 0) {
+            return fail(ceph_error(rc));
+        }
+
+        if (opts.expected_sha256) {
+            // Hash a file without the xattr outside the lock; under it the cache answers.
+            (void)current_digest(*state_, path_);
+        }
+        dir_lock lock;
+        const auto locked = lock.acquire(*state_, dir_path_);
+        if (!locked) {
+            return fail(locked.error());
+        }
+        if (opts.expected_sha256) {
+            if (!*locked) {
+                return fail(errc::io_error);
+            }
+            if (const error_code ec = check_expected(*state_, path_, *opts.expected_sha256)) {
+                return fail(ec);
+            }
+        }
+        if (const error_code ec = move_into_place(opts.create_only, done.replaced)) {
+            return fail(ec);
+        }
+        open_ = false;
+        if (!*stored) {
+            remember_digest(st);
+        }
+        lock.release();
+
+        if (state_->opts.fsync) {
+            if (const int rc = ::ceph_fsync(cm, lock.fd(), 0); rc != 0) {
+                return ceph_error(rc);
+            }
+        }
+        return done;
+    }
+
+    void abort() noexcept override {
+        if (!open_) {
+            return;
+        }
+        open_ = false;
+        file_.reset();
+        (void)::ceph_unlink(state_->cm, temp_path_.c_str());
+    }
+
+    std::uint64_t bytes_written() const noexcept override { return bytes_; }
+
+    const std::string& temp_path() const noexcept { return temp_path_; }
+
+private:
+    error_code fail(error_code ec) noexcept {
+        abort();
+        return ec;
+    }
+
+    void finish_digests() const {
+        if (finished_) {
+            return;
+        }
+        sha_hex_ = sha_.finish();
+        if (md5_) {
+            md5_hex_ = md5_->finish();
+        }
+        finished_ = true;
+    }
+
+    result<bool> store_metadata(const std::string& content_type) {
+        if (!state_->xattrs_usable.load()) {
+            return false;
+        }
+        ceph_mount_info* cm = state_->cm;
+        int rc = ::ceph_fsetxattr(cm, file_.get(), sha256_xattr, sha_hex_.data(), sha_hex_.size(),
+                                  0);
+        if (rc != 0) {
+            if (is_unsupported(-rc)) {
+                state_->xattrs_usable.store(false);
+                return false;
+            }
+            return bool_error(ceph_error(rc));
+        }
+        if (!content_type.empty()) {
+            rc = ::ceph_fsetxattr(cm, file_.get(), content_type_xattr, content_type.data(),
+                                  content_type.size(), 0);
+            if (rc != 0) {
+                return bool_error(ceph_error(rc));
+            }
+        }
+        return true;
+    }
+
+    void remember_digest(const struct ceph_statx& temp_stat) {
+        struct ceph_statx st {};
+        if (lstat_path(state_->cm, path_, st) == 0 && st.stx_ino == temp_stat.stx_ino) {
+            state_->digests.insert(version_of(st), sha_hex_);
+        } else {
+            state_->digests.insert(version_of(temp_stat), sha_hex_);
+        }
+    }
+
+    /// Publishes the temp file under the target name; call it with the directory locked.
+    error_code move_into_place(bool create_only, bool& replaced) {
+        ceph_mount_info* cm = state_->cm;
+        if (create_only) {
+            // No RENAME_NOREPLACE in libcephfs: a hard link fails with EEXIST atomically at
+            // the MDS whoever holds the name (a file, link or folder).
+            replaced = false;
+            const int rc = ::ceph_link(cm, temp_path_.c_str(), path_.c_str());
+            if (rc != 0) {
+                return ceph_error(rc);
+            }
+            (void)::ceph_unlink(cm, temp_path_.c_str());
+            return {};
+        }
+        struct ceph_statx existing {};
+        replaced = lstat_path(cm, path_, existing) == 0;
+        const int rc = ::ceph_rename(cm, temp_path_.c_str(), path_.c_str());
+        if (rc == -ENOTEMPTY) {
+            return errc::is_directory;  // CephFS: a file over a non-empty folder
+        }
+        if (rc != 0) {
+            return ceph_error(rc);
+        }
+        return {};
+    }
+
+    std::shared_ptr<shared_state> state_;
+    std::string dir_path_;   ///< mount path of the target's folder
+    std::string path_;       ///< mount path of the target
+    std::string temp_path_;  ///< mount path of the temp file
+    ceph_fd file_;
+    bool open_ = false;
+    std::uint64_t bytes_ = 0;
+    mutable sha256 sha_;
+    std::unique_ptr<md5> md5_;
+    mutable bool finished_ = false;
+    mutable std::string sha_hex_;
+    mutable std::string md5_hex_;
+};
+
+/// Makes sure every folder of `relative` exists as a real directory, creating missing ones.
+error_code make_folders(ceph_mount_info* cm, std::string_view relative) {
+    for (std::size_t slash = relative.find('/'); slash != std::string_view::npos;
+         slash = relative.find('/', slash + 1)) {
+        const std::string path = mount_path(relative.substr(0, slash));
+        struct ceph_statx st {};
+        int rc = lstat_path(cm, path, st);
+        if (rc == -ENOENT) {
+            rc = ::ceph_mkdir(cm, path.c_str(), 0755);
+            if (rc != 0 && rc != -EEXIST) {
+                return ceph_error(rc);
+            }
+            rc = lstat_path(cm, path, st);
+        }
+        if (rc != 0) {
+            return ceph_error(rc);
+        }
+        if (S_ISLNK(st.stx_mode)) {
+            return errc::escapes_root;
+        }
+        if (!S_ISDIR(st.stx_mode)) {
+            return errc::not_found;
+        }
+    }
+    return {};
+}
+
+/// Fails when the target is a folder (errc::is_directory).
+error_code check_target(ceph_mount_info* cm, const std::string& path) {
+    struct ceph_statx st {};
+    const int rc = lstat_path(cm, path, st);
+    if (rc == -ENOENT) {
+        return {};
+    }
+    if (rc != 0) {
+        return ceph_error(rc);
+    }
+    if (S_ISDIR(st.stx_mode)) {
+        return errc::is_directory;
+    }
+    return {};
+}
+
+void remove_empty_parents(ceph_mount_info* cm, std::string folder) {
+    while (!folder.empty()) {
+        if (::ceph_rmdir(cm, mount_path(folder).c_str()) != 0) {
+            return;
+        }
+        folder = parent_of(folder);
+    }
+}
+
+enum class entry_kind { skip, file, folder };
+
+struct list_candidate {
+    std::string name;
+    entry_kind kind = entry_kind::skip;
+    std::string key{};
+
+    friend bool operator<(const list_candidate& a, const list_candidate& b) noexcept {
+        return a.key < b.key;
+    }
+};
+
+void replace_top(std::vector<list_candidate>& heap, list_candidate candidate) {
+    const std::size_t size = heap.size();
+    std::size_t hole = 0;
+    for (;;) {
+        const std::size_t left = 2 * hole + 1;
+        if (left >= size) {
+            break;
+        }
+        const std::size_t right = left + 1;
+        const std::size_t larger = right < size && heap[left] < heap[right] ? right : left;
+        if (!(candidate < heap[larger])) {
+            break;
+        }
+        heap[hole] = std::move(heap[larger]);
+        hole = larger;
+    }
+    heap[hole] = std::move(candidate);
+}
+
+entry_kind kind_of(ceph_mount_info* cm, std::string_view folder, std::string_view name,
+                   unsigned char type) {
+    if (type == DT_UNKNOWN) {
+        struct ceph_statx st {};
+        if (lstat_path(cm, mount_path(join(folder, name)), st) != 0) {
+            return entry_kind::skip;
+        }
+        type = S_ISREG(st.stx_mode) ? DT_REG : S_ISDIR(st.stx_mode) ? DT_DIR : DT_UNKNOWN;
+    }
+    // Symbolic links are never followed, so never listed.
+    return type == DT_REG ? entry_kind::file : type == DT_DIR ? entry_kind::folder : entry_kind::skip;
+}
+
+result<file_info> list_file_info(shared_state& state, std::string_view folder,
+                                 std::string_view name) {
+    auto fd = open_path(state.cm, mount_path(join(folder, name)), O_RDONLY | O_NOFOLLOW);
+    if (!fd) {
+        return fd.error();
+    }
+    struct ceph_statx st {};
+    if (const int rc = ::ceph_fstatx(state.cm, fd->get(), &st, stat_want, 0); rc != 0) {
+        return ceph_error(rc);
+    }
+    if (!S_ISREG(st.stx_mode)) {
+        return errc::not_found;
+    }
+    return info_of(state, fd->get(), st);
+}
+
+/// An open directory stream, closed on destruction.
+class ceph_dir {
+public:
+    ceph_dir(ceph_mount_info* cm, ceph_dir_result* dir) noexcept : cm_(cm), dir_(dir) {}
+    ceph_dir(ceph_dir&& other) noexcept
+        : cm_(other.cm_), dir_(std::exchange(other.dir_, nullptr)) {}
+    ceph_dir& operator=(ceph_dir&&) = delete;
+    ~ceph_dir() {
+        if (dir_ != nullptr) {
+            ::ceph_closedir(cm_, dir_);
+        }
+    }
+    ceph_dir_result* get() const noexcept { return dir_; }
+
+private:
+    ceph_mount_info* cm_;
+    ceph_dir_result* dir_;
+};
+
+result<ceph_dir> open_dir(ceph_mount_info* cm, const std::string& path) {
+    ceph_dir_result* dir = nullptr;
+    if (const int rc = ::ceph_opendir(cm, path.c_str(), &dir); rc != 0) {
+        return ceph_error(rc);
+    }
+    return ceph_dir(cm, dir);
+}
+
+}  // namespace
+
+cephfs_backend::cephfs_backend(std::shared_ptr<shared_state> state) noexcept
+    : state_(std::move(state)) {}
+
+cephfs_backend::~cephfs_backend() = default;
+
+result<std::unique_ptr<cephfs_backend>> cephfs_backend::open(const cephfs_options& opts) {
+    const std::string root = normalized_root(opts.root);
+    auto cm = make_handle(opts);
+    if (!cm) {
+        return cm.error();
+    }
+    int rc = ::ceph_mount(cm->get(), root.c_str());
+    if (rc == -ENOENT && root != "/") {
+        // Create the root through a client mounted at the file system's root, then mount it.
+        cm->reset();
+        auto creator = make_handle(opts);
+        if (!creator) {
+            return creator.error();
+        }
+        if ((rc = ::ceph_mount(creator->get(), "/")) != 0) {
+            return ceph_error(rc);
+        }
+        rc = ::ceph_mkdirs(creator->get(), root.c_str(), 0755);
+        ::ceph_unmount(creator->get());
+        if (rc != 0 && rc != -EEXIST) {
+            return ceph_error(rc);
+        }
+        creator->reset();
+        cm = make_handle(opts);
+        if (!cm) {
+            return cm.error();
+        }
+        rc = ::ceph_mount(cm->get(), root.c_str());
+    }
+    if (rc != 0) {
+        return ceph_error(rc);
+    }
+    struct ceph_statx st {};
+    if ((rc = ::ceph_statx(cm->get(), "/", &st, stat_want, 0)) != 0 || !S_ISDIR(st.stx_mode)) {
+        ::ceph_unmount(cm->get());
+        return rc != 0 ? ceph_error(rc) : make_error_code(errc::not_found);
+    }
+    auto state = std::make_shared<shared_state>(cm->release(), opts);
+    return std::unique_ptr<cephfs_backend>(new cephfs_backend(std::move(state)));
+}
+
+result<file_info> cephfs_backend::stat(std::string_view name) {
+    auto file = open_regular(*state_, name);
+    if (!file) {
+        return file.error();
+    }
+    return info_of(*state_, file->fd.get(), file->st);
+}
+
+result<std::unique_ptr<file_reader>> cephfs_backend::open_read(std::string_view name) {
+    auto file = open_regular(*state_, name);
+    if (!file) {
+        return file.error();
+    }
+    auto info = info_of(*state_, file->fd.get(), file->st);
+    if (!info) {
+        return info.error();
+    }
+    return std::make_unique<cephfs_reader>(state_, std::move(file->fd), std::move(*info));
+}
+
+result<std::unique_ptr<file_writer>> cephfs_backend::create_writer(std::string_view name,
+                                                                   const writer_options& opts) {
+    if (const error_code ec = validate_name(name)) {
+        return ec;
+    }
+    ceph_mount_info* cm = state_->cm;
+    const std::string relative(name);
+    for (int attempt = 0;; ++attempt) {
+        if (const error_code ec = make_folders(cm, relative)) {
+            if (ec == errc::not_found && attempt < create_attempts) {
+                continue;  // a folder removed by a concurrent remove: create it again
+            }
+            return ec;
+        }
+        if (const error_code ec = check_target(cm, mount_path(relative))) {
+            return ec;
+        }
+        auto writer = std::make_unique<cephfs_writer>(state_, relative, opts);
+        if (const error_code ec = writer->create_temp()) {
+            if (ec == errc::not_found && attempt < create_attempts) {
+                continue;
+            }
+            return ec;
+        }
+        return writer;
+    }
+}
+
+result<void> cephfs_backend::remove(std::string_view name, const remove_options& opts) {
+    if (const error_code ec = validate_name(name)) {
+        return ec;
+    }
+    ceph_mount_info* cm = state_->cm;
+    if (const error_code ec = check_folders(cm, name)) {
+        return ec;
+    }
+    const std::string relative(name);
+    const std::string path = mount_path(relative);
+    const std::string folder = parent_of(relative);
+    if (const error_code ec = check_target(cm, path)) {
+        return ec;
+    }
+    if (opts.expected_sha256) {
+        (void)current_digest(*state_, path);
+    }
+    dir_lock lock;
+    const auto locked = lock.acquire(*state_, mount_path(folder));
+    if (!locked) {
+        return locked.error();
+    }
+    if (opts.expected_sha256) {
+        if (!*locked) {
+            return errc::io_error;
+        }
+        if (const error_code ec = check_expected(*state_, path, *opts.expected_sha256)) {
+            return ec;
+        }
+    }
+    if (const int rc = ::ceph_unlink(cm, path.c_str()); rc != 0) {
+        return rc == -EISDIR ? make_error_code(errc::is_directory) : ceph_error(rc);
+    }
+    lock.release();
+    remove_empty_parents(cm, folder);
+    return {};
+}
+
+result<list_page> cephfs_backend::list(std::string_view folder, const list_options& opts) {
+    ceph_mount_info* cm = state_->cm;
+    if (!folder.empty()) {
+        if (const error_code ec = validate_name(folder)) {
+            return ec;
+        }
+        if (const error_code ec = check_folders(cm, folder)) {
+            return ec;
+        }
+        struct ceph_statx st {};
+        if (const int rc = lstat_path(cm, mount_path(folder), st); rc != 0) {
+            return ceph_error(rc);
+        }
+        if (S_ISLNK(st.stx_mode)) {
+            return errc::escapes_root;
+        }
+        if (!S_ISDIR(st.stx_mode)) {
+            return errc::not_found;
+        }
+    }
+    auto dir = open_dir(cm, mount_path(folder));
+    if (!dir) {
+        return dir.error();
+    }
+
+    const std::size_t limit = std::max<std::size_t>(opts.limit, 1);
+    const std::size_t max_entry_bytes =
+        folder.empty() ? max_name_bytes
+                       : max_name_bytes - std::min(max_name_bytes, folder.size() + 1);
+    std::vector<list_candidate> heap;
+    bool more = false;
+    for (;;) {
+        struct dirent entry {};
+        const int rc = ::ceph_readdir_r(cm, dir->get(), &entry);
+        if (rc < 0) {
+            return ceph_error(rc);
+        }
+        if (rc == 0) {
+            break;
+        }
+        const std::string_view name(entry.d_name);
+        if (!name.starts_with(opts.prefix) || name.size() > max_entry_bytes ||
+            validate_name(name)) {
+            continue;
+        }
+        const entry_kind kind = kind_of(cm, folder, name, entry.d_type);
+        if (kind == entry_kind::skip) {
+            continue;
+        }
+        std::string key(name);
+        if (kind == entry_kind::folder) {
+            key += '/';
+        }
+        if (key <= opts.after) {
+            continue;
+        }
+        const bool full = heap.size() >= limit;
+        const bool beyond_page = full && key > heap.front().key;
+        if (beyond_page && more) {
+            continue;
+        }
+        list_candidate candidate{std::string(name), kind, std::move(key)};
+        if (!full) {
+            heap.push_back(std::move(candidate));
+            std::push_heap(heap.begin(), heap.end());
+            continue;
+        }
+        more = true;
+        if (!beyond_page) {
+            replace_top(heap, std::move(candidate));
+        }
+    }
+
+    std::sort_heap(heap.begin(), heap.end());
+    list_page page;
+    if (more && !heap.empty()) {
+        page.next_after = heap.back().key;
+    }
+    for (auto& candidate : heap) {
+        if (candidate.kind == entry_kind::folder) {
+            page.folders.push_back(std::move(candidate.name));
+            continue;
+        }
+        auto info = list_file_info(*state_, folder, candidate.name);
+        if (info) {
+            page.files.push_back({std::move(candidate.name), std::move(*info)});
+        }
+    }
+    return page;
+}
+
+result<disk_usage> cephfs_backend::usage() {
+    struct statvfs vfs {};
+    if (const int rc = ::ceph_statfs(state_->cm, "/", &vfs); rc != 0) {
+        return ceph_error(rc);
+    }
+    const std::uint64_t unit = vfs.f_frsize != 0 ? vfs.f_frsize : vfs.f_bsize;
+    disk_usage usage;
+    usage.total_bytes = static_cast<std::uint64_t>(vfs.f_blocks) * unit;
+    usage.available_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * unit;
+    const std::uint64_t used = static_cast<std::uint64_t>(vfs.f_blocks - vfs.f_bfree) * unit;
+    const std::uint64_t denominator = used + usage.available_bytes;
+    usage.used_fraction =
+        denominator == 0 ? 0.0 : static_cast<double>(used) / static_cast<double>(denominator);
+    return usage;
+}
+
+result<std::size_t> cephfs_backend::remove_stale_temp_files() {
+    ceph_mount_info* cm = state_->cm;
+    const auto now = std::chrono::system_clock::now();
+    struct level {
+        std::string relative;
+        ceph_dir dir;
+    };
+    std::vector<level> stack;
+    {
+        auto top = open_dir(cm, "/");
+        if (!top) {
+            return top.error();
+        }
+        stack.push_back({std::string(), std::move(*top)});
+    }
+    std::size_t removed = 0;
+    while (!stack.empty()) {
+        struct dirent entry {};
+        const int rc = ::ceph_readdir_r(cm, stack.back().dir.get(), &entry);
+        if (rc < 0) {
+            return ceph_error(rc);
+        }
+        if (rc == 0) {
+            stack.pop_back();
+            continue;
+        }
+        const std::string_view entry_name(entry.d_name);
+        if (entry_name == "." || entry_name == "..") {
+            continue;
+        }
+        const std::string relative = join(stack.back().relative, entry_name);
+        const std::string path = mount_path(relative);
+        unsigned char type = entry.d_type;
+        struct ceph_statx st {};
+        bool have_stat = false;
+        if (type == DT_UNKNOWN || (type == DT_REG && entry_name.starts_with(temp_prefix))) {
+            const int stat_rc = lstat_path(cm, path, st);
+            if (stat_rc == -ENOENT) {
+                continue;
+            }
+            if (stat_rc != 0) {
+                return ceph_error(stat_rc);
+            }
+            have_stat = true;
+            type = S_ISDIR(st.stx_mode) ? DT_DIR : S_ISREG(st.stx_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        if (type == DT_DIR) {
+            auto child = open_dir(cm, path);
+            if (!child) {
+                if (child.error() == errc::not_found) {
+                    continue;
+                }
+                return child.error();
+            }
+            stack.push_back({relative, std::move(*child)});
+        } else if (type == DT_REG && have_stat && entry_name.starts_with(temp_prefix)) {
+            if (now - to_time_point(st.stx_mtime) < state_->opts.stale_temp_min_age) {
+                continue;  // possibly another process's upload in progress
+            }
+            const int unlink_rc = ::ceph_unlink(cm, path.c_str());
+            if (unlink_rc == 0) {
+                ++removed;
+            } else if (unlink_rc != -ENOENT) {
+                return ceph_error(unlink_rc);
+            }
+        }
+    }
+    return removed;
+}
+
+digest_cache::stats cephfs_backend::digest_cache_stats() const {
+    return state_->digests.statistics();
+}
+
+}  // namespace simplefs::storage
