@@ -27,9 +27,9 @@ endif
 
 # Extra ctest arguments for the sanitizer and coverage targets; the 1 GiB
 # e2e test (label `large`) only runs in the release build by default.
-ASAN_CTEST_ARGS ?= -LE large
-TSAN_CTEST_ARGS ?= -LE large
-COVERAGE_CTEST_ARGS ?= -LE large
+ASAN_CTEST_ARGS ?= -LE 'large|ceph'
+TSAN_CTEST_ARGS ?= -LE 'large|ceph'
+COVERAGE_CTEST_ARGS ?= -LE 'large|ceph'
 
 ARGS ?=
 # Where `make format` / `make format-check` look for *.hpp and *.cpp.
@@ -76,7 +76,7 @@ awk -F'\t' '{ \
     printf "summary: %d passed, %d failed, %d skipped\n", p, f, s; exit bad }' $(SUMMARY)
 endef
 
-.PHONY: all help deps deps-build build run test test-unit test-e2e asan tsan \
+.PHONY: all help deps deps-build build run test test-ceph test-unit test-e2e asan tsan \
 	coverage format format-check clean build_dep run_local test_local
 
 all: build
@@ -100,12 +100,28 @@ run: deps-build
 	mkdir -p data
 	./build/release/simplefs --storage-root ./data --port 8080 $(ARGS)
 
+# The `ceph` tests run in the release build against a throw-away single-node cluster
+# (scripts/ceph-dev-cluster), brought up here and taken down even when tests fail.
+CEPH_DIR := build/ceph-cluster
+
 test: deps
 	@mkdir -p build && rm -f $(SUMMARY)
 	$(call configure_build,release)
-	@$(call ctest_stage,release,release,)
+	scripts/ceph-dev-cluster up $(CEPH_DIR)
+	@trap 'scripts/ceph-dev-cluster down $(CEPH_DIR) --fast >/dev/null 2>&1 || true' EXIT; \
+	eval "$$(scripts/ceph-dev-cluster env $(CEPH_DIR))"; \
+	$(call ctest_stage,release,release,)
 	$(call configure_build,asan)
-	@$(call ctest_stage,asan,asan,-LE large)
+	@$(call ctest_stage,asan,asan,-LE 'large|ceph')
+	@$(print_summary)
+
+test-ceph: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,release)
+	scripts/ceph-dev-cluster up $(CEPH_DIR)
+	@trap 'scripts/ceph-dev-cluster down $(CEPH_DIR) --fast >/dev/null 2>&1 || true' EXIT; \
+	eval "$$(scripts/ceph-dev-cluster env $(CEPH_DIR))"; \
+	$(call ctest_stage,release-ceph,release,-L ceph)
 	@$(print_summary)
 
 test-unit: deps

@@ -6,6 +6,9 @@
 #include "metrics/service_metrics.hpp"
 #include "runtime/blocking_pool.hpp"
 #include "storage/posix/posix_backend.hpp"
+#if SIMPLEFS_HAVE_CEPHFS
+#include "storage/cephfs/cephfs_backend.hpp"
+#endif
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +18,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -26,13 +30,38 @@ unsigned default_threads(unsigned configured, unsigned fallback) {
     return configured != 0 ? configured : std::max(1u, fallback);
 }
 
+/// The configured backend, or nullopt after logging why it could not be opened.
+std::optional<std::unique_ptr<storage::backend>> open_store(const config::settings& s) {
+    const bool fsync = s.fsync == config::fsync_policy::always;
+#if SIMPLEFS_HAVE_CEPHFS
+    if (s.storage == config::storage_kind::cephfs) {
+        auto mounted = storage::cephfs_backend::open({.conf_path = s.ceph_conf,
+                                                      .client_id = s.ceph_id,
+                                                      .keyring = s.ceph_keyring,
+                                                      .fs_name = s.ceph_fs,
+                                                      .root = s.ceph_root,
+                                                      .fsync = fsync});
+        if (!mounted) {
+            spdlog::critical("cannot mount CephFS {} (fs {}, client.{}, conf {}): {}", s.ceph_root,
+                             s.ceph_fs, s.ceph_id, s.ceph_conf, mounted.error().message());
+            return std::nullopt;
+        }
+        return std::unique_ptr<storage::backend>(std::move(*mounted));
+    }
+#endif
+    auto opened = storage::posix_backend::open(s.storage_root, {.fsync = fsync});
+    if (!opened) {
+        spdlog::critical("cannot open storage root {}: {}", s.storage_root,
+                         opened.error().message());
+        return std::nullopt;
+    }
+    return std::unique_ptr<storage::backend>(std::move(*opened));
+}
+
 int serve(const config::settings& s) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    auto store = storage::posix_backend::open(s.storage_root,
-                                              {.fsync = s.fsync == config::fsync_policy::always});
+    auto store = open_store(s);
     if (!store) {
-        spdlog::critical("cannot open storage root {}: {}", s.storage_root,
-                         store.error().message());
         return 1;
     }
     if (auto removed = (*store)->remove_stale_temp_files(); !removed) {
@@ -124,10 +153,12 @@ int main(int argc, char** argv) {
         return parsed.exit_code;
     }
     const auto& s = *parsed.value;
+#if !SIMPLEFS_HAVE_CEPHFS
     if (s.storage != config::storage_kind::posix) {
         std::fputs("simplefs: --storage=cephfs: this build has no cephfs backend\n", stderr);
         return 2;
     }
+#endif
     log::setup(s.log_level,
                s.log_format == config::log_format::json ? log::format::json : log::format::text);
     std::signal(SIGPIPE, SIG_IGN);

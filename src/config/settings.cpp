@@ -2,6 +2,10 @@
 
 #include "config/version.hpp"
 
+#ifndef SIMPLEFS_STORAGE_BACKENDS
+#define SIMPLEFS_STORAGE_BACKENDS "posix"
+#endif
+
 #include <CLI/CLI.hpp>
 
 #include <array>
@@ -699,8 +703,10 @@ parse_result parse_settings(int argc, const char* const* argv, const env_lookup&
 
     CLI::App app{"HTTP file server.", "simplefs"};
     app.set_help_flag("--help", "Print this help and exit.");
-    app.set_version_flag("--version", "simplefs " + std::string(version),
-                         "Print the version and exit.");
+    app.set_version_flag(
+        "--version",
+        "simplefs " + std::string(version) + " (storage backends: " SIMPLEFS_STORAGE_BACKENDS ")",
+        "Print the version and exit.");
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.get_formatter()->column_width(36);
     app.footer(std::string(help_footer));

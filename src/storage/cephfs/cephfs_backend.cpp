@@ -319,8 +319,8 @@ result<std::string> hash_file(ceph_mount_info* cm, int fd, std::uint64_t size) {
     const auto buffer = std::make_unique_for_overwrite<char[]>(buffer_size);
     std::int64_t offset = 0;
     for (;;) {
-        const int n = ::ceph_read(cm, fd, buffer.get(), static_cast<std::int64_t>(buffer_size),
-                                  offset);
+        const int n =
+            ::ceph_read(cm, fd, buffer.get(), static_cast<std::int64_t>(buffer_size), offset);
         if (n < 0) {
             return ceph_error(n);
         }
@@ -532,8 +532,9 @@ public:
             return std::size_t{0};
         }
         const std::size_t size = std::min(buffer.size(), max_io_bytes);
-        const int n = ::ceph_read(state_->cm, fd_.get(), buffer.data(),
-                                  static_cast<std::int64_t>(size), static_cast<std::int64_t>(offset));
+        const int n =
+            ::ceph_read(state_->cm, fd_.get(), buffer.data(), static_cast<std::int64_t>(size),
+                        static_cast<std::int64_t>(offset));
         if (n < 0) {
             return ceph_error(n);
         }
@@ -590,9 +591,9 @@ public:
         std::size_t left = data.size();
         while (left > 0) {
             const std::size_t chunk = std::min(left, max_io_bytes);
-            const int n = ::ceph_write(state_->cm, file_.get(), next,
-                                       static_cast<std::int64_t>(chunk),
-                                       static_cast<std::int64_t>(bytes_));
+            const int n =
+                ::ceph_write(state_->cm, file_.get(), next, static_cast<std::int64_t>(chunk),
+                             static_cast<std::int64_t>(bytes_));
             if (n < 0) {
                 if (n == -EINTR) {
                     continue;
@@ -732,8 +733,8 @@ private:
             return false;
         }
         ceph_mount_info* cm = state_->cm;
-        int rc = ::ceph_fsetxattr(cm, file_.get(), sha256_xattr, sha_hex_.data(), sha_hex_.size(),
-                                  0);
+        int rc =
+            ::ceph_fsetxattr(cm, file_.get(), sha256_xattr, sha_hex_.data(), sha_hex_.size(), 0);
         if (rc != 0) {
             if (is_unsupported(-rc)) {
                 state_->xattrs_usable.store(false);
@@ -893,7 +894,9 @@ entry_kind kind_of(ceph_mount_info* cm, std::string_view folder, std::string_vie
         type = S_ISREG(st.stx_mode) ? DT_REG : S_ISDIR(st.stx_mode) ? DT_DIR : DT_UNKNOWN;
     }
     // Symbolic links are never followed, so never listed.
-    return type == DT_REG ? entry_kind::file : type == DT_DIR ? entry_kind::folder : entry_kind::skip;
+    return type == DT_REG   ? entry_kind::file
+           : type == DT_DIR ? entry_kind::folder
+                            : entry_kind::skip;
 }
 
 result<file_info> list_file_info(shared_state& state, std::string_view folder,

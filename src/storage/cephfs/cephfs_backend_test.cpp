@@ -110,12 +110,12 @@ cephfs_options options_from_env(std::string root) {
 class raw_client {
 public:
     explicit raw_client(const cephfs_options& opts) {
-        ok_ = ::ceph_create(&cm_, opts.client_id.empty() ? nullptr : opts.client_id.c_str()) == 0 &&
-              ::ceph_conf_read_file(cm_, opts.conf_path.c_str()) == 0 &&
-              (opts.keyring.empty() ||
-               ::ceph_conf_set(cm_, "keyring", opts.keyring.c_str()) == 0) &&
-              (opts.fs_name.empty() || ::ceph_select_filesystem(cm_, opts.fs_name.c_str()) == 0) &&
-              ::ceph_mount(cm_, "/") == 0;
+        ok_ =
+            ::ceph_create(&cm_, opts.client_id.empty() ? nullptr : opts.client_id.c_str()) == 0 &&
+            ::ceph_conf_read_file(cm_, opts.conf_path.c_str()) == 0 &&
+            (opts.keyring.empty() || ::ceph_conf_set(cm_, "keyring", opts.keyring.c_str()) == 0) &&
+            (opts.fs_name.empty() || ::ceph_select_filesystem(cm_, opts.fs_name.c_str()) == 0) &&
+            ::ceph_mount(cm_, "/") == 0;
     }
     ~raw_client() {
         if (cm_ != nullptr) {
@@ -166,7 +166,10 @@ public:
         if (::ceph_statx(cm_, path.c_str(), &st, CEPH_STATX_MODE, AT_SYMLINK_NOFOLLOW) != 0) {
             return 0;
         }
-        return S_ISREG(st.stx_mode) ? 'f' : S_ISDIR(st.stx_mode) ? 'd' : S_ISLNK(st.stx_mode) ? 'l' : '?';
+        return S_ISREG(st.stx_mode)   ? 'f'
+               : S_ISDIR(st.stx_mode) ? 'd'
+               : S_ISLNK(st.stx_mode) ? 'l'
+                                      : '?';
     }
 
     std::vector<std::string> entries(const std::string& path) {
@@ -187,7 +190,8 @@ public:
     }
 
     /// Paths (from `path`) of temp files anywhere below path.
-    std::vector<std::string> temp_files_under(const std::string& path, const std::string& rel = "") {
+    std::vector<std::string> temp_files_under(const std::string& path,
+                                              const std::string& rel = "") {
         std::vector<std::string> found;
         for (const std::string& name : entries(path)) {
             const std::string child = path + "/" + name;
@@ -248,7 +252,8 @@ protected:
 
     std::vector<std::string> temps() { return raw_->temp_files_under(root_); }
 
-    file_info put(std::string_view name, std::string_view content, cephfs_backend* target = nullptr) {
+    file_info put(std::string_view name, std::string_view content,
+                  cephfs_backend* target = nullptr) {
         auto writer = (target != nullptr ? target : backend_.get())->create_writer(name);
         EXPECT_TRUE(writer.has_value()) << name << ": " << writer.error().message();
         if (!writer) {
@@ -615,7 +620,8 @@ TEST_F(cephfs_backend_test, expected_sha256_replaces_only_the_expected_version) 
     ASSERT_FALSE(stale.has_value());
     EXPECT_EQ(stale.error(), errc::precondition_failed);
     EXPECT_EQ(get("doc.txt"), "version 2");
-    auto any_case = put_with("doc.txt", "version 3", {.expected_sha256 = upper(ok->info.sha256_hex)});
+    auto any_case =
+        put_with("doc.txt", "version 3", {.expected_sha256 = upper(ok->info.sha256_hex)});
     ASSERT_TRUE(any_case.has_value());
     EXPECT_EQ(get("doc.txt"), "version 3");
 
@@ -630,7 +636,8 @@ TEST_F(cephfs_backend_test, expected_sha256_replaces_only_the_expected_version) 
     EXPECT_EQ(folder.error(), errc::is_directory);
 
     ASSERT_EQ(raw_->write_file(at("manual.txt"), "by hand"), 0);
-    auto manual = put_with("manual.txt", "by api", {.expected_sha256 = openssl_sha256_hex("by hand")});
+    auto manual =
+        put_with("manual.txt", "by api", {.expected_sha256 = openssl_sha256_hex("by hand")});
     ASSERT_TRUE(manual.has_value()) << manual.error().message();
     EXPECT_EQ(get("manual.txt"), "by api");
     EXPECT_TRUE(temps().empty());
@@ -647,7 +654,9 @@ TEST_F(cephfs_backend_test, concurrent_if_match_commits_across_mounts_have_one_w
         for (std::size_t i = 0; i < backends.size(); ++i) {
             auto writer = backends[i]->create_writer("cas.txt");
             ASSERT_TRUE(writer.has_value());
-            ASSERT_TRUE((*writer)->write(std::to_string(round) + " contender " + std::to_string(i)).has_value());
+            ASSERT_TRUE((*writer)
+                            ->write(std::to_string(round) + " contender " + std::to_string(i))
+                            .has_value());
             writers.push_back(std::move(*writer));
         }
         std::atomic<int> ready{0};
@@ -672,7 +681,8 @@ TEST_F(cephfs_backend_test, concurrent_if_match_commits_across_mounts_have_one_w
                 winner = static_cast<int>(i);
                 current = (*outcomes[i])->info;
             } else {
-                EXPECT_EQ(outcomes[i]->error(), errc::precondition_failed) << outcomes[i]->error().message();
+                EXPECT_EQ(outcomes[i]->error(), errc::precondition_failed)
+                    << outcomes[i]->error().message();
             }
         }
         ASSERT_NE(winner, -1) << "no winner in round " << round;
@@ -691,7 +701,8 @@ TEST_F(cephfs_backend_test, commit_and_remove_wait_for_the_directory_lock) {
     ASSERT_TRUE(writer.has_value());
     ASSERT_TRUE((*writer)->write(std::string_view("new")).has_value());
     auto commit = std::async(std::launch::async, [&] { return (*writer)->commit(); });
-    auto removal = std::async(std::launch::async, [&] { return backend_->remove("sub/victim.txt"); });
+    auto removal =
+        std::async(std::launch::async, [&] { return backend_->remove("sub/victim.txt"); });
     EXPECT_EQ(commit.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout);
     EXPECT_EQ(removal.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
     EXPECT_EQ(raw_->kind(at("sub/new.txt")), 0);
@@ -707,7 +718,8 @@ TEST_F(cephfs_backend_test, commit_and_remove_wait_for_the_directory_lock) {
 
 TEST_F(cephfs_backend_test, client_digest_mismatch_keeps_old_file) {
     put("keep.txt", "old");
-    auto wrong = put_with("keep.txt", "new", {.expected_client_sha256 = openssl_sha256_hex("nope")});
+    auto wrong =
+        put_with("keep.txt", "new", {.expected_client_sha256 = openssl_sha256_hex("nope")});
     ASSERT_FALSE(wrong.has_value());
     EXPECT_EQ(wrong.error(), errc::digest_mismatch);
     EXPECT_EQ(get("keep.txt"), "old");
@@ -715,7 +727,8 @@ TEST_F(cephfs_backend_test, client_digest_mismatch_keeps_old_file) {
     auto fresh = put_with("fresh.txt", "new", {.expected_client_sha256 = "0123"});
     EXPECT_EQ(fresh.error(), errc::digest_mismatch);
     EXPECT_EQ(raw_->kind(at("fresh.txt")), 0);
-    auto right = put_with("keep.txt", "new", {.expected_client_sha256 = upper(openssl_sha256_hex("new"))});
+    auto right =
+        put_with("keep.txt", "new", {.expected_client_sha256 = upper(openssl_sha256_hex("new"))});
     ASSERT_TRUE(right.has_value());
     EXPECT_EQ(get("keep.txt"), "new");
 
@@ -723,19 +736,23 @@ TEST_F(cephfs_backend_test, client_digest_mismatch_keeps_old_file) {
     ASSERT_TRUE(md5_writer.has_value());
     ASSERT_TRUE((*md5_writer)->write(std::string_view("abc")).has_value());
     EXPECT_EQ((*md5_writer)->md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
-    ASSERT_TRUE((*md5_writer)->commit({.expected_client_md5 = "900150983CD24FB0D6963F7D28E17F72"}).has_value());
-    auto bad_md5 = put_with("m.txt", "xyz", {.expected_client_md5 = "900150983cd24fb0d6963f7d28e17f72"},
-                            {.md5 = true});
+    ASSERT_TRUE((*md5_writer)
+                    ->commit({.expected_client_md5 = "900150983CD24FB0D6963F7D28E17F72"})
+                    .has_value());
+    auto bad_md5 = put_with(
+        "m.txt", "xyz", {.expected_client_md5 = "900150983cd24fb0d6963f7d28e17f72"}, {.md5 = true});
     EXPECT_EQ(bad_md5.error(), errc::digest_mismatch);
     EXPECT_EQ(get("m.txt"), "abc");
-    auto no_md5 = put_with("n.txt", "abc", {.expected_client_md5 = "900150983cd24fb0d6963f7d28e17f72"});
+    auto no_md5 =
+        put_with("n.txt", "abc", {.expected_client_md5 = "900150983cd24fb0d6963f7d28e17f72"});
     EXPECT_EQ(no_md5.error(), errc::io_error);
     EXPECT_EQ(raw_->kind(at("n.txt")), 0);
     EXPECT_TRUE(temps().empty());
 }
 
 TEST_F(cephfs_backend_test, content_type_round_trip) {
-    auto committed = put_with("page.html", "<p>hi</p>", {.content_type = "text/html; charset=utf-8"});
+    auto committed =
+        put_with("page.html", "<p>hi</p>", {.content_type = "text/html; charset=utf-8"});
     ASSERT_TRUE(committed.has_value());
     EXPECT_EQ(committed->info.content_type, "text/html; charset=utf-8");
     EXPECT_EQ(backend_->stat("page.html")->content_type, "text/html; charset=utf-8");
@@ -772,8 +789,9 @@ TEST_F(cephfs_backend_test, remove_with_expected_sha256) {
     EXPECT_EQ(backend_->remove("folder", {.expected_sha256 = info.sha256_hex}).error(),
               errc::is_directory);
     ASSERT_EQ(raw_->write_file(at("manual.txt"), "by hand"), 0);
-    ASSERT_TRUE(backend_->remove("manual.txt", {.expected_sha256 = upper(openssl_sha256_hex("by hand"))})
-                    .has_value());
+    ASSERT_TRUE(
+        backend_->remove("manual.txt", {.expected_sha256 = upper(openssl_sha256_hex("by hand"))})
+            .has_value());
     EXPECT_EQ(raw_->kind(at("manual.txt")), 0);
 }
 
@@ -868,7 +886,8 @@ TEST_F(cephfs_backend_test, paging_through_2500_entries) {
 
     const list_page from_middle = list_ok("", {.limit = 3, .after = "e5"});
     const auto after_e5 = expected.upper_bound("e5");
-    EXPECT_EQ(all_names(from_middle), (names{*after_e5, *std::next(after_e5), *std::next(after_e5, 2)}));
+    EXPECT_EQ(all_names(from_middle),
+              (names{*after_e5, *std::next(after_e5), *std::next(after_e5, 2)}));
 
     const list_page zero = list_ok("", {.limit = 0});
     EXPECT_EQ(all_names(zero).size(), 1u);
