@@ -1,5 +1,6 @@
 #include "storage/cephfs/cephfs_backend.hpp"
 
+#include "storage/backend_support.hpp"
 #include "storage/hasher.hpp"
 #include "storage/name.hpp"
 
@@ -7,7 +8,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,11 +29,6 @@ namespace {
 
 using boost::system::error_code;
 
-constexpr const char* sha256_xattr = "user.simplefs.sha256";
-constexpr const char* content_type_xattr = "user.simplefs.content_type";
-constexpr std::size_t sha256_hex_size = 64;
-constexpr std::string_view empty_sha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 constexpr int create_attempts = 8;
 constexpr int hash_attempts = 3;
 constexpr std::size_t hash_buffer_bytes = 1024 * 1024;
@@ -55,61 +49,9 @@ bool is_unsupported(int error) noexcept {
     return error == ENOTSUP || error == EOPNOTSUPP;
 }
 
-std::chrono::system_clock::time_point to_time_point(const timespec& ts) {
-    const auto since_epoch = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
-}
-
-std::int64_t to_nanoseconds(const timespec& ts) noexcept {
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 file_version version_of(const struct ceph_statx& st) noexcept {
     return {static_cast<std::uint64_t>(st.stx_dev), st.stx_ino, st.stx_size,
             to_nanoseconds(st.stx_mtime), to_nanoseconds(st.stx_ctime)};
-}
-
-bool is_lower_hex(std::string_view text) noexcept {
-    return std::all_of(text.begin(), text.end(),
-                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-char lower_ascii(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool same_hex(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return lower_ascii(x) == lower_ascii(y);
-           });
-}
-
-bool valid_content_type(std::string_view text) noexcept {
-    if (text.size() > max_content_type_bytes) {
-        return false;
-    }
-    return std::all_of(text.begin(), text.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return (byte >= 0x20 && byte < 0x7f) || c == '\t';
-    });
-}
-
-std::string make_temp_name() {
-    std::array<unsigned char, 8> bytes{};
-    if (::getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
-        std::random_device device;
-        for (auto& byte : bytes) {
-            byte = static_cast<unsigned char>(device());
-        }
-    }
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string name(temp_prefix);
-    for (const unsigned char byte : bytes) {
-        name += digits[byte >> 4];
-        name += digits[byte & 0x0f];
-    }
-    return name;
 }
 
 /// The mount path of a name relative to the storage root ("" is the root itself).
