@@ -1,17 +1,30 @@
 """Fixtures for the simplefs end-to-end tests.
 
 The binary under test is named by the environment variable SIMPLEFS_BIN. Each server runs on a
-free port of 127.0.0.1 with a fresh storage root under tmp_path; its output goes to a log file
-that is printed when a test fails.
+free port of 127.0.0.1 with a fresh storage root; its output goes to a log file that is printed
+when a test fails.
+
+SIMPLEFS_E2E_STORAGE chooses where that storage root lives, so that one suite covers every way of
+storing files:
+  posix      (default) a directory under tmp_path on the local disk.
+  ceph-fuse  the POSIX backend on a directory of a ceph-fuse mount (what a pod sees through a
+             Kubernetes CephFS volume).
+  libcephfs  the server talks to the cluster itself (--storage cephfs --ceph-root /e2e/...), and the
+             tests look at the same directory through the ceph-fuse mount.
+The ceph modes need SIMPLEFS_CEPH_MOUNT (a ceph-fuse mount of the file system's root) and the
+SIMPLEFS_CEPH_{CONF,ID,KEYRING,FS} that `scripts/ceph-dev-cluster env` prints; without them every
+test is skipped. A test marked local_disk is skipped in the ceph modes, with its reason.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,10 +40,52 @@ for _var in ("NO_PROXY", "no_proxy"):
 
 DEFAULT_TEST_TIME_LIMIT = 180  # seconds; a test marked time_limit(N) gets N
 
+STORAGE_MODES = ("posix", "ceph-fuse", "libcephfs")
+STORAGE_MODE = os.environ.get("SIMPLEFS_E2E_STORAGE", "posix")
+CEPH_MOUNT = os.environ.get("SIMPLEFS_CEPH_MOUNT", "")
+CEPH_SKIP_REASON = "SIMPLEFS_CEPH_MOUNT is not set to a ceph-fuse mount: ceph e2e tests skipped"
+
+
+def on_ceph() -> bool:
+    return STORAGE_MODE != "posix"
+
+
+def ceph_mount_ready() -> bool:
+    return bool(CEPH_MOUNT) and os.path.ismount(CEPH_MOUNT) and bool(os.environ.get("SIMPLEFS_CEPH_CONF"))
+
+
+def libcephfs_args(root: Path) -> list[str]:
+    """Server flags that put the storage root at root (a directory under the ceph-fuse mount)."""
+    relative = os.path.relpath(root, CEPH_MOUNT)
+    if relative.startswith(".."):
+        raise ValueError(f"{root} is not under the ceph-fuse mount {CEPH_MOUNT}")
+    args = ["--storage", "cephfs", "--ceph-root", "/" + relative]
+    for flag, var in (("--ceph-conf", "SIMPLEFS_CEPH_CONF"), ("--ceph-id", "SIMPLEFS_CEPH_ID"),
+                      ("--ceph-keyring", "SIMPLEFS_CEPH_KEYRING"), ("--ceph-fs", "SIMPLEFS_CEPH_FS")):
+        if os.environ.get(var):
+            args += [flag, os.environ[var]]
+    return args
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "large: a long test that moves a lot of data")
     config.addinivalue_line("markers", "time_limit(seconds): upper bound for one test's run time")
+    config.addinivalue_line("markers", "local_disk(reason): runs only with SIMPLEFS_E2E_STORAGE=posix")
+    if STORAGE_MODE not in STORAGE_MODES:
+        raise pytest.UsageError(f"SIMPLEFS_E2E_STORAGE={STORAGE_MODE!r}: expected one of {STORAGE_MODES}")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not on_ceph():
+        return
+    ready = ceph_mount_ready()
+    for item in items:
+        if not ready:
+            item.add_marker(pytest.mark.skip(reason=CEPH_SKIP_REASON))
+            continue
+        marker = item.get_closest_marker("local_disk")
+        if marker:
+            item.add_marker(pytest.mark.skip(reason=f"local disk only: {marker.args[0]}"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -132,10 +187,23 @@ def _wait_healthy(server: Server, timeout: float) -> str | None:
 
 
 @pytest.fixture
-def simplefs_factory(tmp_path, request):
+def storage_root(tmp_path) -> Path:
+    """The default storage root of this test: tmp_path/"root", or a fresh directory on CephFS
+    (removed afterwards) in the ceph modes."""
+    if not on_ceph():
+        yield tmp_path / "root"
+        return
+    base = Path(CEPH_MOUNT) / "e2e" / f"{tmp_path.name}-{uuid.uuid4().hex[:8]}"
+    yield base / "root"
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def simplefs_factory(tmp_path, storage_root, request):
     """Returns start(*extra_args, root=None, env=None, root_flag=True, grace="5s", wait=True) -> Server.
 
-    root defaults to tmp_path/"root" (created). With root_flag=False, --storage-root is not passed
+    root defaults to storage_root (created); in the libcephfs mode it must be under the ceph-fuse
+    mount, and the server gets it as --ceph-root instead of --storage-root. With root_flag=False, --storage-root is not passed
     (the test supplies it through env). grace is passed as --shutdown-grace unless None or the extra
     args already set it. Teardown sends SIGTERM to every server still running and requires exit
     code 0 within a bound; a server that already exited must have exited 0 unless the test checked.
@@ -146,7 +214,7 @@ def simplefs_factory(tmp_path, request):
     def start(*extra_args: str, root: Path | str | None = None, env: dict | None = None,
               root_flag: bool = True, grace: str | None = "5s", wait: bool = True,
               health_timeout: float = 10.0) -> Server:
-        root_path = Path(root) if root is not None else tmp_path / "root"
+        root_path = Path(root) if root is not None else storage_root
         root_path.mkdir(parents=True, exist_ok=True)
         extra = [str(a) for a in extra_args]
         last_reason = ""
@@ -154,7 +222,10 @@ def simplefs_factory(tmp_path, request):
             port = free_port()
             args = [binary, "--host", HOST, "--port", str(port)]
             if root_flag:
-                args += ["--storage-root", str(root_path)]
+                if STORAGE_MODE == "libcephfs":
+                    args += libcephfs_args(root_path)
+                else:
+                    args += ["--storage-root", str(root_path)]
             if grace is not None and "--shutdown-grace" not in extra:
                 args += ["--shutdown-grace", grace]
             args += extra

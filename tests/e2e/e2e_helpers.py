@@ -408,7 +408,8 @@ def delete_file(server, name: str, headers: dict | None = None, session=None) ->
 
 
 def get_file(server, name: str, headers: dict | None = None, session=None, **kw) -> requests.Response:
-    return (session or requests).get(file_url(server, name), headers=headers or {}, timeout=TIMEOUT, **kw)
+    kw.setdefault("timeout", TIMEOUT)
+    return (session or requests).get(file_url(server, name), headers=headers or {}, **kw)
 
 
 def head_file(server, name: str, headers: dict | None = None, session=None) -> requests.Response:

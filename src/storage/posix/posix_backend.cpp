@@ -249,43 +249,66 @@ result<file_info> info_of(shared_state& state, int fd, const struct stat& st) {
     return info;
 }
 
-/// flock(LOCK_EX) on a directory for one check-and-change step; released on destruction.
-class dir_lock {
+/// flock(LOCK_EX) on the file a name refers to, for one check-and-change step on that name;
+/// released on destruction. The lock is on the file, not on its directory, because ceph-fuse
+/// forwards flock on regular files to the MDS (so it holds across replicas with their own
+/// mounts) but keeps flock on directories local to one mount. A writer that renames a new file
+/// over the name releases the old file's lock, so after locking the name is checked again.
+class name_lock {
 public:
-    dir_lock() noexcept = default;
-    dir_lock(const dir_lock&) = delete;
-    dir_lock& operator=(const dir_lock&) = delete;
-    ~dir_lock() { release(); }
+    enum class state { locked, no_file, unsupported };
 
-    /// true when locked, false when the filesystem cannot lock (e.g. NFS, where flock needs a
-    /// descriptor open for writing, which a directory cannot have).
-    result<bool> acquire(int dir_fd) noexcept {
-        for (;;) {
-            if (::flock(dir_fd, LOCK_EX) == 0) {
-                fd_ = dir_fd;
-                return true;
+    name_lock() noexcept = default;
+    name_lock(const name_lock&) = delete;
+    name_lock& operator=(const name_lock&) = delete;
+    ~name_lock() { release(); }
+
+    /// Locks the regular file now at leaf. no_file when there is none (missing, a folder, a
+    /// symlink: nothing to lock); unsupported when the filesystem cannot lock (e.g. NFS).
+    result<state> acquire(int dir_fd, const std::string& leaf) noexcept {
+        constexpr int max_attempts = 1000;  // each retry means another writer won a commit
+        for (int attempt = 0; attempt < max_attempts; ++attempt) {
+            unique_fd fd(::openat(dir_fd, leaf.c_str(),
+                                  O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC));
+            if (fd.get() < 0) {
+                const int error = errno;
+                if (error == ENOENT || error == ELOOP || error == ENXIO || error == ENOTDIR) {
+                    return state::no_file;
+                }
+                return {boost::system::in_place_error, from_errno(error)};
             }
-            const int error = errno;
-            if (error == EINTR) {
-                continue;
+            struct stat locked {};
+            if (::fstat(fd.get(), &locked) != 0) {
+                return {boost::system::in_place_error, last_error()};
             }
-            if (is_unsupported(error) || error == ENOLCK || error == EBADF || error == EINVAL ||
-                error == ENOSYS) {
-                return false;
+            if (!S_ISREG(locked.st_mode)) {
+                return state::no_file;
             }
-            return bool_error(from_errno(error));
+            while (::flock(fd.get(), LOCK_EX) != 0) {
+                const int error = errno;
+                if (error == EINTR) {
+                    continue;
+                }
+                if (is_unsupported(error) || error == ENOLCK || error == EINVAL ||
+                    error == ENOSYS) {
+                    return state::unsupported;
+                }
+                return {boost::system::in_place_error, from_errno(error)};
+            }
+            struct stat now {};
+            if (::fstatat(dir_fd, leaf.c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+                now.st_ino == locked.st_ino && now.st_dev == locked.st_dev) {
+                fd_ = std::move(fd);
+                return state::locked;
+            }
         }
+        return {boost::system::in_place_error, make_error_code(errc::io_error)};
     }
 
-    void release() noexcept {
-        if (fd_ >= 0) {
-            ::flock(fd_, LOCK_UN);
-            fd_ = -1;
-        }
-    }
+    void release() noexcept { fd_ = unique_fd(); }
 
 private:
-    int fd_ = -1;
+    unique_fd fd_;
 };
 
 /// The SHA-256 of the file now at `leaf` in dir_fd (path: the same name from the root, used
@@ -323,7 +346,7 @@ result<std::string> current_digest(shared_state& state, int dir_fd, const std::s
     return digest_of(state, fd.get(), st);
 }
 
-/// Checks an If-Match condition on the file at leaf; call it with the directory locked.
+/// Checks an If-Match condition on the file at leaf; call it with the name locked.
 error_code check_expected(shared_state& state, int dir_fd, const std::string& leaf,
                           const std::string& path, const std::string& expected_sha256) {
     auto current = current_digest(state, dir_fd, leaf, path);
@@ -487,21 +510,24 @@ public:
             // Hash a file without the xattr outside the lock; under it the cache answers.
             (void)current_digest(*state_, dir_.get(), leaf_, path_);
         }
-        dir_lock lock;
-        const auto locked = lock.acquire(dir_.get());
-        if (!locked) {
-            return fail(locked.error());
-        }
-        if (opts.expected_sha256) {
-            if (!*locked) {
-                return fail(errc::io_error);
+        // create_only needs no lock: the publishing call itself fails when the name is taken.
+        name_lock lock;
+        if (!opts.create_only) {
+            const auto locked = lock.acquire(dir_.get(), leaf_);
+            if (!locked) {
+                return fail(locked.error());
             }
-            if (const error_code ec =
-                    check_expected(*state_, dir_.get(), leaf_, path_, *opts.expected_sha256)) {
-                return fail(ec);
+            if (opts.expected_sha256) {
+                if (*locked == name_lock::state::unsupported) {
+                    return fail(errc::io_error);
+                }
+                if (const error_code ec =
+                        check_expected(*state_, dir_.get(), leaf_, path_, *opts.expected_sha256)) {
+                    return fail(ec);
+                }
             }
         }
-        if (const error_code ec = move_into_place(opts.create_only, *locked, done.replaced)) {
+        if (const error_code ec = move_into_place(opts.create_only, done.replaced)) {
             return fail(ec);
         }
         open_ = false;
@@ -582,8 +608,8 @@ private:
         }
     }
 
-    /// Renames the temp file to the target; call it with the directory locked (if it can be).
-    error_code move_into_place(bool create_only, bool locked, bool& replaced) {
+    /// Renames the temp file to the target (create_only: only if the name is free, atomically).
+    error_code move_into_place(bool create_only, bool& replaced) {
         if (create_only) {
             replaced = false;
             if (::renameat2(dir_.get(), temp_name_.c_str(), dir_.get(), leaf_.c_str(),
@@ -593,22 +619,17 @@ private:
             if (!rename_flags_unsupported(errno)) {
                 return last_error();
             }
-            // No RENAME_NOREPLACE here: the lock every commit takes keeps check and rename
-            // together.
-            if (!locked) {
-                return errc::io_error;
-            }
-            struct stat existing {};
-            if (::fstatat(dir_.get(), leaf_.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
-                return errc::already_exists;
-            }
-            if (errno != ENOENT) {
+            // No RENAME_NOREPLACE (e.g. FUSE): a hard link is just as atomic, also across
+            // ceph-fuse mounts, where the MDS decides; then the temp name goes.
+            if (::linkat(dir_.get(), temp_name_.c_str(), dir_.get(), leaf_.c_str(), 0) != 0) {
                 return last_error();
             }
-        } else {
-            struct stat existing {};
-            replaced = ::fstatat(dir_.get(), leaf_.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
+            // Published; a temp name left by a failure here is hidden and removed at start-up.
+            (void)::unlinkat(dir_.get(), temp_name_.c_str(), 0);
+            return {};
         }
+        struct stat existing {};
+        replaced = ::fstatat(dir_.get(), leaf_.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
         if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), leaf_.c_str()) != 0) {
             return last_error();
         }
@@ -913,13 +934,13 @@ result<void> posix_backend::remove(std::string_view name, const remove_options& 
         // Hash a file without the xattr outside the lock; under it the cache answers.
         (void)current_digest(*state_, dir->get(), parts.leaf, path);
     }
-    dir_lock lock;
-    const auto locked = lock.acquire(dir->get());
+    name_lock lock;
+    const auto locked = lock.acquire(dir->get(), parts.leaf);
     if (!locked) {
         return locked.error();
     }
     if (opts.expected_sha256) {
-        if (!*locked) {
+        if (*locked == name_lock::state::unsupported) {
             return errc::io_error;
         }
         if (const error_code ec =

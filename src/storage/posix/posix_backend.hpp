@@ -34,14 +34,15 @@ struct posix_options {
 ///   read as errc::not_found.
 /// - create_writer: a parent segment that exists as a file gives errc::not_found. A target name
 ///   that is a symlink is replaced by the new file (the link target is untouched).
-/// - commit and remove hold flock(LOCK_EX) on the parent directory around the precondition
-///   check and the rename/unlink (not around fsync or hashing of the new content), so checks
-///   are atomic against every simplefs process on the same filesystem (local or CephFS). Where
-///   flock is unsupported (e.g. NFS), unconditional commits and removes go on unlocked and
-///   conditional ones fail with errc::io_error. create_only uses renameat2(RENAME_NOREPLACE),
-///   atomic even against writers that do not lock; where the filesystem lacks it, the name is
-///   checked under the lock instead. For a target that is a symlink, expected_sha256 is compared
-///   with the file the link resolves to.
+/// - commit and remove hold flock(LOCK_EX) on the file currently at the name around the
+///   precondition check and the rename/unlink (not around fsync or hashing of the new content),
+///   so checks are atomic against every simplefs process on the same filesystem: local, or
+///   CephFS through any number of ceph-fuse mounts (which share flock on files, not on
+///   directories, through the MDS). Where flock is unsupported (e.g. NFS), unconditional commits
+///   and removes go on unlocked and conditional ones fail with errc::io_error. create_only
+///   takes no lock: it publishes with renameat2(RENAME_NOREPLACE), or where the filesystem lacks
+///   that (FUSE), with linkat, both atomic against any writer. For a target that is a symlink,
+///   expected_sha256 is compared with the file the link resolves to (unlocked).
 /// - commit: if only the final directory fsync fails, the error is returned although the new
 ///   content is already visible.
 /// - remove: a symlink is removed itself, never its target.

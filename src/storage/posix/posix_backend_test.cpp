@@ -703,14 +703,18 @@ TEST_F(posix_backend_test, concurrent_if_match_commits_have_one_winner) {
     EXPECT_TRUE(temp_files_under(root_).empty());
 }
 
-TEST_F(posix_backend_test, commit_and_remove_wait_for_the_directory_lock) {
+TEST_F(posix_backend_test, commit_and_remove_wait_for_the_lock_on_the_file) {
+    put("sub/target.txt", "old");
     put("sub/victim.txt", "victim");
-    // Another process would lock through its own open file description, as this one does.
-    const int dir_fd = ::open((root_ / "sub").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    ASSERT_GE(dir_fd, 0);
-    ASSERT_EQ(::flock(dir_fd, LOCK_EX), 0);
+    // Another process would lock through its own open file descriptions, as this one does.
+    const int target_fd = ::open((root_ / "sub" / "target.txt").c_str(), O_RDONLY | O_CLOEXEC);
+    const int victim_fd = ::open((root_ / "sub" / "victim.txt").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(target_fd, 0);
+    ASSERT_GE(victim_fd, 0);
+    ASSERT_EQ(::flock(target_fd, LOCK_EX), 0);
+    ASSERT_EQ(::flock(victim_fd, LOCK_EX), 0);
 
-    auto writer = backend_->create_writer("sub/new.txt");
+    auto writer = backend_->create_writer("sub/target.txt");
     ASSERT_TRUE(writer.has_value());
     ASSERT_TRUE((*writer)->write(std::string_view("new")).has_value());
     auto commit = std::async(std::launch::async, [&] { return (*writer)->commit(); });
@@ -718,15 +722,45 @@ TEST_F(posix_backend_test, commit_and_remove_wait_for_the_directory_lock) {
         std::async(std::launch::async, [&] { return backend_->remove("sub/victim.txt"); });
     EXPECT_EQ(commit.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
     EXPECT_EQ(removal.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
-    EXPECT_FALSE(fs::exists(root_ / "sub" / "new.txt"));
+    EXPECT_EQ(get("sub/target.txt"), "old");
     EXPECT_TRUE(fs::exists(root_ / "sub" / "victim.txt"));
 
-    ASSERT_EQ(::flock(dir_fd, LOCK_UN), 0);
+    ASSERT_EQ(::flock(target_fd, LOCK_UN), 0);
+    ASSERT_EQ(::flock(victim_fd, LOCK_UN), 0);
     EXPECT_TRUE(commit.get().has_value());
     EXPECT_TRUE(removal.get().has_value());
-    ::close(dir_fd);
-    EXPECT_EQ(get("sub/new.txt"), "new");
+    ::close(target_fd);
+    ::close(victim_fd);
+    EXPECT_EQ(get("sub/target.txt"), "new");
     EXPECT_FALSE(fs::exists(root_ / "sub" / "victim.txt"));
+}
+
+TEST_F(posix_backend_test, a_waiting_commit_locks_the_file_that_replaced_the_locked_one) {
+    put("race.txt", "first");
+    const int old_fd = ::open((root_ / "race.txt").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(old_fd, 0);
+    ASSERT_EQ(::flock(old_fd, LOCK_EX), 0);
+
+    auto writer = backend_->create_writer("race.txt");
+    ASSERT_TRUE(writer.has_value());
+    ASSERT_TRUE((*writer)->write(std::string_view("third")).has_value());
+    const auto first_sha = openssl_sha256_hex("first");
+    auto commit = std::async(std::launch::async,
+                             [&] { return (*writer)->commit({.expected_sha256 = first_sha}); });
+    EXPECT_EQ(commit.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+    // A second version is renamed over the name while the first file is locked (as a writer
+    // that got the lock first would)...
+    { std::ofstream(root_ / "second.tmp") << "second"; }
+    ASSERT_EQ(::rename((root_ / "second.tmp").c_str(), (root_ / "race.txt").c_str()), 0);
+    ASSERT_EQ(::flock(old_fd, LOCK_UN), 0);
+    ::close(old_fd);
+    // ...so the waiting commit's If-Match is checked against it, not against the file it waited
+    // for, and fails.
+    auto done = commit.get();
+    ASSERT_FALSE(done.has_value());
+    EXPECT_EQ(done.error(), errc::precondition_failed);
+    EXPECT_EQ(get("race.txt"), "second");
+    EXPECT_TRUE(temp_files_under(root_).empty());
 }
 
 TEST_F(posix_backend_test, client_sha256_mismatch_keeps_old_file) {
