@@ -489,8 +489,13 @@ struct mount_ref {
     error_code check_ready() const {
         return state->monitor->health().ready ? error_code() : make_error_code(errc::unavailable);
     }
-    /// Passes ec on; an errc::unavailable also makes the prober look at the session now.
+    /// The error for an operation's caller: an errc::io_error while the storage is not ready
+    /// (a call that was under way when the cluster went away and then failed) becomes
+    /// errc::unavailable. An errc::unavailable also makes the prober look at the session now.
     error_code report(error_code ec) const {
+        if (ec == errc::io_error && !state->monitor->health().ready) {
+            ec = errc::unavailable;
+        }
         if (ec == errc::unavailable) {
             state->monitor->nudge();
         }
@@ -876,7 +881,7 @@ public:
                 return fail(mount_.report(ceph_error(n)));
             }
             if (n == 0) {
-                return fail(errc::io_error);
+                return fail(mount_.report(errc::io_error));
             }
             next += n;
             left -= static_cast<std::size_t>(n);
@@ -898,7 +903,7 @@ public:
     result<commit_result> commit(const commit_options& opts) override {
         auto done = commit_checked(opts);
         if (!done) {
-            (void)mount_.report(done.error());
+            return mount_.report(done.error());
         }
         return done;
     }
@@ -1245,7 +1250,7 @@ auto on_mount(const std::shared_ptr<shared_state>& state, Op op)
     const mount_ref m{state, mount, mount->get()};
     auto done = op(m);
     if (!done) {
-        (void)m.report(done.error());
+        return m.report(done.error());
     }
     return done;
 }

@@ -67,8 +67,10 @@ struct cephfs_options {
 ///   the last probe failed or one has been unanswered for longer than probe_timeout. Then every
 ///   operation, also file_writer::write and commit and file_reader::read_at, fails at once with
 ///   errc::unavailable instead of tying up a thread in a call that hangs. A call that started
-///   before that still blocks until the cluster is back. An upload aborted while not ready
-///   leaves its temp file (removing it would block) for remove_stale_temp_files.
+///   before that still blocks until the cluster is back or an OSD/mon timeout ends it; an
+///   errc::io_error it then returns while not ready is reported as errc::unavailable. An upload
+///   aborted while not ready leaves its temp file (removing it would block) for
+///   remove_stale_temp_files.
 /// - Reconnect: when a probe or an operation finds the session evicted (the MDS blocklists an
 ///   evicted client: its calls fail with ESHUTDOWN, which is EBLOCKLISTED), the prober mounts
 ///   again with the same options and the new session serves the next operations. Readers and
