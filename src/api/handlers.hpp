@@ -12,6 +12,11 @@ namespace simplefs::api {
 boost::asio::awaitable<http::response> index_page(services& svc, http::request& req);
 /// GET /health: {"status":"alive"}; refreshes the disk_used gauge.
 boost::asio::awaitable<http::response> health(services& svc, http::request& req);
+/// GET /readyz: 200 {"status":"ready"} while the storage can serve, else 503 with the reason.
+/// Never waits for the storage.
+boost::asio::awaitable<http::response> readyz(services& svc, http::request& req);
+/// GET /livez: 200 {"status":"alive"} whenever the process answers at all.
+boost::asio::awaitable<http::response> livez(services& svc, http::request& req);
 /// GET /metrics: Prometheus text format 0.0.4.
 boost::asio::awaitable<http::response> metrics_page(services& svc, http::request& req);
 /// POST /files/: multipart/form-data upload, file(s) in field "file"; 202 once stored.

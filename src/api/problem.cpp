@@ -32,12 +32,21 @@ http::response storage_problem(const boost::system::error_code& ec) {
                 return http::error_response(
                     status::bad_request,
                     "Digest mismatch: the body does not match Content-Digest or Content-MD5");
+            case errc::unavailable:
+                return unavailable_response("Storage unavailable");
             case errc::io_error:
                 break;
         }
     }
     spdlog::error("storage error: {}", ec.message());
     return http::error_response(status::internal_server_error, "Internal Server Error");
+}
+
+http::response unavailable_response(std::string_view detail) {
+    auto res = http::error_response(http::status::service_unavailable, detail);
+    // A hint, in seconds, for clients and load balancers: not a promise.
+    res.message.set(http::field::retry_after, "5");
+    return res;
 }
 
 http::response missing_field(std::string_view field_name) {

@@ -11,6 +11,8 @@ http::router make_routes(services& svc) {
     auto bind = [&svc](auto fn) { return [&svc, fn](http::request& req) { return fn(svc, req); }; };
     r.add(verb::get, "/", bind(index_page));
     r.add(verb::get, "/health", bind(health));
+    r.add(verb::get, "/readyz", bind(readyz));
+    r.add(verb::get, "/livez", bind(livez));
     r.add(verb::get, "/metrics", bind(metrics_page));
     r.add(verb::get, "/openapi.json", bind(openapi_document));
     r.add(verb::get, "/docs", bind(docs_page));

@@ -1,4 +1,5 @@
 #include "api/handlers.hpp"
+#include "api/problem.hpp"
 
 namespace simplefs::api {
 namespace {
@@ -39,7 +40,21 @@ boost::asio::awaitable<http::response> health(services& svc, http::request&) {
     co_return http::json_response(http::status::ok, R"({"status":"alive"})");
 }
 
+boost::asio::awaitable<http::response> readyz(services& svc, http::request&) {
+    const storage::storage_health health = svc.store.health();
+    svc.metrics.set_storage_ready(health.ready);
+    if (!health.ready) {
+        co_return unavailable_response("Storage unavailable: " + health.reason);
+    }
+    co_return http::json_response(http::status::ok, R"({"status":"ready"})");
+}
+
+boost::asio::awaitable<http::response> livez(services&, http::request&) {
+    co_return http::json_response(http::status::ok, R"({"status":"alive"})");
+}
+
 boost::asio::awaitable<http::response> metrics_page(services& svc, http::request&) {
+    svc.metrics.set_storage_ready(svc.store.health().ready);
     co_await refresh_disk_gauge(svc);
     co_return http::make_response(http::status::ok, svc.metrics.render(),
                                   metrics::prometheus_content_type);

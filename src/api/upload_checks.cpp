@@ -43,6 +43,7 @@ http::response commit_failure(services& svc, const boost::system::error_code& ec
     svc.metrics.count_upload_failure(ec == errc::precondition_failed ? "precondition_failed"
                                      : ec == errc::digest_mismatch   ? "digest_mismatch"
                                      : ec == errc::no_space          ? "no_space"
+                                     : ec == errc::unavailable       ? "unavailable"
                                                                      : "io_error");
     return storage_problem(ec);
 }

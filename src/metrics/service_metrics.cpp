@@ -29,6 +29,8 @@ service_metrics::service_metrics()
                 "by handler is important.",
                 {"handler", "method"}, {0.1, 0.5, 1}),
       disk_used_("disk_used", "Disk space used, as a fraction of the storage disk (0 to 1)."),
+      storage_ready_("simplefs_storage_ready",
+                     "1 while the storage can serve requests, 0 while it cannot be reached."),
       upload_bytes_("simplefs_upload_bytes_total", "File content bytes received in uploads."),
       download_bytes_("simplefs_download_bytes_total", "File content bytes sent in downloads."),
       in_flight_("simplefs_requests_in_flight", "HTTP requests being served right now."),
@@ -62,6 +64,7 @@ std::string service_metrics::render() const {
     duration_highr_.render(out);
     duration_.render(out);
     disk_used_.render(out);
+    storage_ready_.render(out);
     upload_bytes_.render(out);
     download_bytes_.render(out);
     in_flight_.render(out);

@@ -59,6 +59,9 @@ public:
     /// Sets disk_used to fraction (0 to 1) rounded to 2 decimals.
     void set_disk_used(double fraction) noexcept;
 
+    /// Sets simplefs_storage_ready: 1 when the storage can serve requests, else 0.
+    void set_storage_ready(bool ready) noexcept { storage_ready_.set(ready ? 1 : 0); }
+
     /// The whole exposition in Prometheus text format 0.0.4 (see prometheus_content_type).
     std::string render() const;
 
@@ -70,6 +73,7 @@ private:
     histogram_family duration_highr_;
     histogram_family duration_;
     gauge disk_used_;
+    gauge storage_ready_;
     counter upload_bytes_;
     counter download_bytes_;
     gauge in_flight_;

@@ -120,6 +120,11 @@ TEST(ServiceMetrics, OwnCountersAndGauges) {
     EXPECT_TRUE(contains(m.render(), "disk_used 1"));
     m.set_disk_used(0.004);
     EXPECT_TRUE(contains(m.render(), "disk_used 0"));
+    m.set_storage_ready(true);
+    EXPECT_TRUE(contains(m.render(), "# TYPE simplefs_storage_ready gauge"));
+    EXPECT_TRUE(contains(m.render(), "simplefs_storage_ready 1"));
+    m.set_storage_ready(false);
+    EXPECT_TRUE(contains(m.render(), "simplefs_storage_ready 0"));
 }
 
 TEST(ServiceMetrics, ProcessMetricsArePresent) {

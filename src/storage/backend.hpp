@@ -38,6 +38,13 @@ struct disk_usage {
     double used_fraction = 0.0;
 };
 
+/// Whether the storage can serve requests now (backend::health).
+struct storage_health {
+    bool ready = true;
+    /// Why it is not ready, for logs and the /readyz answer; empty when ready.
+    std::string reason{};
+};
+
 /// How create_writer prepares an upload.
 struct writer_options {
     /// Also compute the MD5 of the bytes as they pass (file_writer::md5_hex, Content-MD5 checks).
@@ -178,6 +185,10 @@ public:
     /// Removes temp files a crash left behind. Call once at start-up, before serving.
     /// Returns how many were removed.
     virtual result<std::size_t> remove_stale_temp_files() = 0;
+    /// Whether the storage can serve requests now. Returns at once, never calls into the
+    /// storage: safe on a network thread. While it is not ready, operations may fail with
+    /// errc::unavailable.
+    virtual storage_health health() const = 0;
 };
 
 }  // namespace simplefs::storage

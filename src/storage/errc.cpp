@@ -31,6 +31,8 @@ public:
                 return "the current version is not the expected one";
             case errc::digest_mismatch:
                 return "the content does not match the supplied digest";
+            case errc::unavailable:
+                return "the storage cluster cannot be reached";
         }
         return "unknown storage error";
     }

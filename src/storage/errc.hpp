@@ -19,6 +19,7 @@ enum class errc {
     io_error,             ///< anything else; the errno text goes to the log, never to clients
     precondition_failed,  ///< the current version of the name is not the expected one (If-Match)
     digest_mismatch,      ///< a client-supplied digest did not match the bytes received
+    unavailable,          ///< the storage cluster cannot be reached (backend::health not ready)
 };
 
 const boost::system::error_category& storage_category() noexcept;

@@ -11,15 +11,23 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
+#include <stop_token>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -38,7 +46,13 @@ constexpr unsigned stat_want = CEPH_STATX_BASIC_STATS;
 
 /// A libcephfs return value (negative errno) as a storage error.
 error_code ceph_error(int rc) noexcept {
-    return from_errno(rc < 0 ? -rc : EIO);
+    const int error = rc < 0 ? -rc : EIO;
+    // The session is gone (evicted: EBLOCKLISTED, which is ESHUTDOWN; or not mounted), or an
+    // OSD or mon did not answer within rados_osd_op_timeout / rados_mon_op_timeout.
+    if (error == ESHUTDOWN || error == ENOTCONN || error == ETIMEDOUT) {
+        return errc::unavailable;
+    }
+    return from_errno(error);
 }
 
 result<bool> bool_error(error_code ec) noexcept {
@@ -146,29 +160,348 @@ std::string normalized_root(const std::string& root) {
     return path;
 }
 
+/// One mounted client session. Shared by the operations, readers and writers that started on
+/// it; released when the last of them lets go.
+class mount_handle {
+public:
+    explicit mount_handle(ceph_mount_info* cm) noexcept
+        : cm_(cm), instance_id_(::ceph_get_instance_id(cm)) {}
+    ~mount_handle();
+    mount_handle(const mount_handle&) = delete;
+    mount_handle& operator=(const mount_handle&) = delete;
+
+    ceph_mount_info* get() const noexcept { return cm_; }
+    std::uint64_t instance_id() const noexcept { return instance_id_; }
+    /// The MDS has ended this session (evicted): release it without a clean unmount.
+    void mark_dead() noexcept { fate_.store(fate::dead); }
+    /// The backend goes away while the cluster does not answer: never call into libcephfs
+    /// again. The handle is leaked; an unmount would block until the cluster is back.
+    void abandon() noexcept { fate_.store(fate::abandoned); }
+
+private:
+    enum class fate { live, dead, abandoned };
+
+    ceph_mount_info* const cm_;
+    const std::uint64_t instance_id_;
+    std::atomic<fate> fate_{fate::live};
+};
+
+mount_handle::~mount_handle() {
+    switch (fate_.load()) {
+        case fate::live:
+            ::ceph_unmount(cm_);
+            ::ceph_release(cm_);
+            return;
+        case fate::dead:
+            // ceph_abort_conn of an evicted session returns in milliseconds, but while the
+            // cluster is unreachable it blocks until the cluster is back (measured on 16.2).
+            // So it runs on a thread of its own, never on the prober or a pool thread.
+            try {
+                std::thread([cm = cm_] {
+                    (void)::ceph_abort_conn(cm);
+                    (void)::ceph_release(cm);
+                }).detach();
+            } catch (const std::system_error&) {
+                // No thread: leak the handle rather than block here.
+            }
+            return;
+        case fate::abandoned:
+            return;
+    }
+}
+
+/// Mounts the storage root (creating it, with its parents, when missing) and checks that it
+/// is a directory.
+result<std::shared_ptr<mount_handle>> mount_root(const cephfs_options& opts,
+                                                 const std::string& root) {
+    auto cm = make_handle(opts);
+    if (!cm) {
+        return cm.error();
+    }
+    int rc = ::ceph_mount(cm->get(), root.c_str());
+    if (rc == -ENOENT && root != "/") {
+        // Create the root through a client mounted at the file system's root, then mount it.
+        cm->reset();
+        auto creator = make_handle(opts);
+        if (!creator) {
+            return creator.error();
+        }
+        if ((rc = ::ceph_mount(creator->get(), "/")) != 0) {
+            return ceph_error(rc);
+        }
+        rc = ::ceph_mkdirs(creator->get(), root.c_str(), 0755);
+        ::ceph_unmount(creator->get());
+        if (rc != 0 && rc != -EEXIST) {
+            return ceph_error(rc);
+        }
+        creator->reset();
+        cm = make_handle(opts);
+        if (!cm) {
+            return cm.error();
+        }
+        rc = ::ceph_mount(cm->get(), root.c_str());
+    }
+    if (rc != 0) {
+        return ceph_error(rc);
+    }
+    struct ceph_statx st {};
+    if ((rc = ::ceph_statx(cm->get(), "/", &st, stat_want, 0)) != 0 || !S_ISDIR(st.stx_mode)) {
+        ::ceph_unmount(cm->get());
+        return rc != 0 ? ceph_error(rc) : make_error_code(errc::not_found);
+    }
+    return std::make_shared<mount_handle>(cm->release());
+}
+
+/// One round trip to the MDS and one to the mon; 0 or a negative errno. A stat of the root
+/// would not do: the client answers it from its capabilities, without the MDS, for up to a
+/// minute after the MDS stopped answering. Reading the virtual xattr ceph.dir.rctime asks the
+/// MDS every time (on 16.2 it blocks while the MDS is stopped); statfs asks the mon.
+int probe(ceph_mount_info* cm) {
+    std::array<char, 64> rctime{};
+    const int rc = ::ceph_getxattr(cm, "/", "ceph.dir.rctime", rctime.data(), rctime.size());
+    if (rc < 0) {
+        return rc;
+    }
+    struct statvfs vfs {};
+    return ::ceph_statfs(cm, "/", &vfs);
+}
+
+/// A probe error that means the session is gone for good: evicted and blocklisted
+/// (EBLOCKLISTED is ESHUTDOWN on Linux; an evicted client's calls return -108), or not
+/// mounted any more. Only a new mount helps.
+bool session_is_dead(int rc) noexcept {
+    return rc == -ESHUTDOWN || rc == -ENOTCONN;
+}
+
+std::string errno_text(int rc) {
+    return std::error_code(rc < 0 ? -rc : rc, std::generic_category()).message();
+}
+
+/// The current mount and its health. A prober thread (run) probes the cluster every
+/// probe_interval and mounts again when the session is dead; operations take the mount from
+/// acquire(), which hands out none while the storage is not ready. Thread-safe: one mutex,
+/// never held across a call into libcephfs.
+class mount_monitor {
+public:
+    using clock = std::chrono::steady_clock;
+
+    mount_monitor(cephfs_options opts, std::string root, std::shared_ptr<mount_handle> first)
+        : opts_(std::move(opts)), root_(std::move(root)), current_(std::move(first)) {}
+
+    /// The mount to run an operation on; nullptr while the storage is not ready.
+    std::shared_ptr<mount_handle> acquire() {
+        std::lock_guard lock(mutex_);
+        return health_locked().ready ? current_ : nullptr;
+    }
+
+    storage_health health() {
+        std::lock_guard lock(mutex_);
+        return health_locked();
+    }
+
+    std::uint64_t instance_id() {
+        std::lock_guard lock(mutex_);
+        return current_ ? current_->instance_id() : 0;
+    }
+
+    /// An operation got errc::unavailable: probe now rather than at the next interval.
+    void nudge() {
+        {
+            std::lock_guard lock(mutex_);
+            nudged_ = true;
+        }
+        wake_.notify_one();
+    }
+
+    /// The prober's loop, until stop is requested.
+    void run(std::stop_token stop) {
+        for (;;) {
+            std::shared_ptr<mount_handle> mount;
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait_for(lock, stop, opts_.probe_interval, [this] { return nudged_; });
+                if (stop.stop_requested()) {
+                    break;
+                }
+                nudged_ = false;
+                mount = current_;
+                probing_ = mount != nullptr;
+                probe_started_ = clock::now();
+            }
+            if (mount) {
+                check(std::move(mount));
+            } else {
+                remount();
+            }
+        }
+        std::lock_guard lock(mutex_);
+        stopped_ = true;
+        stopped_cv_.notify_all();
+    }
+
+    /// Waits up to timeout for run() to return; false when it is still in a call.
+    bool wait_stopped(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mutex_);
+        return stopped_cv_.wait_for(lock, timeout, [this] { return stopped_; });
+    }
+
+    /// Drops the monitor's reference to the current mount, abandoning it (see
+    /// mount_handle::abandon) when the storage is not ready: unmounting would block.
+    void release_current() {
+        std::shared_ptr<mount_handle> last;
+        std::lock_guard lock(mutex_);
+        if (current_ && !health_locked().ready) {
+            current_->abandon();
+        }
+        last = std::move(current_);
+    }
+
+private:
+    void check(std::shared_ptr<mount_handle> mount) {
+        const int rc = probe(mount->get());
+        const bool dead = session_is_dead(rc);
+        std::string failure;
+        if (dead) {
+            failure = "the client session was ended by the cluster (" + errno_text(rc) +
+                      "), mounting again";
+        } else if (rc != 0) {
+            failure = "Ceph health probe failed: " + errno_text(rc);
+        }
+        {
+            std::lock_guard lock(mutex_);
+            // A probe that outlasted probe_timeout is logged as an outage even when nobody
+            // asked for the health meanwhile.
+            (void)health_locked();
+            probing_ = false;
+            failure_ = std::move(failure);
+            if (dead && current_ == mount) {
+                current_.reset();
+            }
+            (void)health_locked();
+        }
+        if (dead) {
+            mount->mark_dead();
+            mount.reset();  // released once readers and writers on it are gone
+            remount();
+        }
+    }
+
+    void remount() {
+        auto mounted = mount_root(opts_, root_);
+        std::lock_guard lock(mutex_);
+        if (!mounted) {
+            failure_ = "cannot mount CephFS again: " + mounted.error().message();
+        } else {
+            current_ = std::move(*mounted);
+            failure_.clear();
+            remounted_ = true;
+        }
+        (void)health_locked();
+    }
+
+    /// The health now; logs a change since the last call. Call with mutex_ held.
+    storage_health health_locked() {
+        storage_health h;
+        if (!current_) {
+            h = {false, failure_.empty() ? "CephFS is not mounted" : failure_};
+        } else if (const auto waited = clock::now() - probe_started_;
+                   probing_ && waited > opts_.probe_timeout) {
+            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(waited);
+            h = {false,
+                 "the Ceph cluster has not answered for " + std::to_string(seconds.count()) + " s"};
+        } else if (!failure_.empty()) {
+            h = {false, failure_};
+        }
+        if (h.ready != logged_ready_) {
+            logged_ready_ = h.ready;
+            if (!h.ready) {
+                spdlog::warn("storage unavailable: {}", h.reason);
+            } else if (remounted_) {
+                spdlog::info(
+                    "storage ready again: CephFS {} mounted as a new client session (id {})", root_,
+                    current_->instance_id());
+            } else {
+                spdlog::info("storage ready again");
+            }
+            remounted_ = false;
+        }
+        return h;
+    }
+
+    const cephfs_options opts_;
+    const std::string root_;
+    std::mutex mutex_;
+    std::condition_variable_any wake_;
+    std::condition_variable stopped_cv_;
+    std::shared_ptr<mount_handle> current_;  ///< nullptr while the session is dead
+    bool probing_ = false;
+    clock::time_point probe_started_{};
+    std::string failure_;  ///< why the last probe or mount failed; empty after a success
+    bool nudged_ = false;
+    bool stopped_ = false;
+    bool logged_ready_ = true;
+    bool remounted_ = false;  ///< a new session was mounted since the last log line
+};
+
 }  // namespace
 
 struct cephfs_backend::shared_state {
-    shared_state(ceph_mount_info* mount, cephfs_options options)
-        : cm(mount), opts(std::move(options)), digests(opts.digest_cache_entries) {}
+    shared_state(cephfs_options options, std::string root, std::shared_ptr<mount_handle> first)
+        : opts(std::move(options)),
+          digests(opts.digest_cache_entries),
+          monitor(std::make_shared<mount_monitor>(opts, std::move(root), std::move(first))),
+          prober([watched = monitor](std::stop_token stop) { watched->run(std::move(stop)); }) {}
     ~shared_state() {
-        ::ceph_unmount(cm);
-        ::ceph_release(cm);
+        prober.request_stop();
+        // A probe blocked in libcephfs (the cluster is gone) cannot be interrupted. The thread
+        // then finishes on its own: it holds the monitor, and so the mount it probes.
+        if (monitor->wait_stopped(opts.probe_timeout)) {
+            prober.join();
+        } else {
+            prober.detach();
+        }
+        monitor->release_current();
     }
     shared_state(const shared_state&) = delete;
     shared_state& operator=(const shared_state&) = delete;
 
-    ceph_mount_info* const cm;
     const cephfs_options opts;
     digest_cache digests;
     /// Distinct flock owners, so that two commits of this process exclude each other too.
     std::atomic<std::uint64_t> next_lock_owner{1};
     std::atomic<bool> xattrs_usable{true};
+    const std::shared_ptr<mount_monitor> monitor;
+    std::jthread prober;
 };
 
 namespace {
 
 using shared_state = cephfs_backend::shared_state;
+
+/// What one operation works on: the backend's state and the client session it started on.
+/// Holding `mount` keeps that session alive when the prober replaces it meanwhile.
+struct mount_ref {
+    std::shared_ptr<shared_state> state;
+    std::shared_ptr<mount_handle> mount;
+    ceph_mount_info* cm = nullptr;
+
+    /// errc::unavailable when the storage is not ready (then nothing calls into libcephfs).
+    error_code check_ready() const {
+        return state->monitor->health().ready ? error_code() : make_error_code(errc::unavailable);
+    }
+    /// The error for an operation's caller: an errc::io_error while the storage is not ready
+    /// (a call that was under way when the cluster went away and then failed) becomes
+    /// errc::unavailable. An errc::unavailable also makes the prober look at the session now.
+    error_code report(error_code ec) const {
+        if (ec == errc::io_error && !state->monitor->health().ready) {
+            ec = errc::unavailable;
+        }
+        if (ec == errc::unavailable) {
+            state->monitor->nudge();
+        }
+        return ec;
+    }
+};
 
 /// An open libcephfs descriptor, closed on destruction.
 class ceph_fd {
@@ -276,30 +609,30 @@ result<std::string> hash_file(ceph_mount_info* cm, int fd, std::uint64_t size) {
 
 /// The SHA-256 of the open regular file fd: the xattr, else the cache, else computed (and
 /// cached). st (fstatx of fd) is updated to the version hashed.
-result<std::string> digest_of(shared_state& state, int fd, struct ceph_statx& st) {
-    std::string stored = read_sha256_xattr(state.cm, fd);
+result<std::string> digest_of(const mount_ref& m, int fd, struct ceph_statx& st) {
+    std::string stored = read_sha256_xattr(m.cm, fd);
     if (!stored.empty()) {
         return stored;
     }
     if (st.stx_size == 0) {
         return std::string(empty_sha256);
     }
-    if (auto cached = state.digests.find(version_of(st))) {
+    if (auto cached = m.state->digests.find(version_of(st))) {
         return std::move(*cached);
     }
     for (int attempt = 1;; ++attempt) {
-        auto computed = hash_file(state.cm, fd, st.stx_size);
+        auto computed = hash_file(m.cm, fd, st.stx_size);
         if (!computed) {
             return computed.error();
         }
         struct ceph_statx after {};
-        if (const int rc = ::ceph_fstatx(state.cm, fd, &after, stat_want, 0); rc != 0) {
+        if (const int rc = ::ceph_fstatx(m.cm, fd, &after, stat_want, 0); rc != 0) {
             return ceph_error(rc);
         }
         const bool unchanged = version_of(after) == version_of(st);
         st = after;
         if (unchanged) {
-            state.digests.insert(version_of(st), *computed);
+            m.state->digests.insert(version_of(st), *computed);
             return computed;
         }
         if (attempt == hash_attempts) {
@@ -308,9 +641,9 @@ result<std::string> digest_of(shared_state& state, int fd, struct ceph_statx& st
     }
 }
 
-result<file_info> info_of(shared_state& state, int fd, const struct ceph_statx& st) {
+result<file_info> info_of(const mount_ref& m, int fd, const struct ceph_statx& st) {
     struct ceph_statx current = st;
-    auto digest = digest_of(state, fd, current);
+    auto digest = digest_of(m, fd, current);
     if (!digest) {
         return digest.error();
     }
@@ -318,7 +651,7 @@ result<file_info> info_of(shared_state& state, int fd, const struct ceph_statx& 
     info.size = current.stx_size;
     info.modified = to_time_point(current.stx_mtime);
     info.sha256_hex = std::move(*digest);
-    info.content_type = read_content_type_xattr(state.cm, fd);
+    info.content_type = read_content_type_xattr(m.cm, fd);
     return info;
 }
 
@@ -328,16 +661,16 @@ struct opened_file {
 };
 
 /// Opens the regular file at a validated relative name without following links.
-result<opened_file> open_regular(shared_state& state, std::string_view name) {
+result<opened_file> open_regular(const mount_ref& m, std::string_view name) {
     if (const error_code ec = validate_name(name)) {
         return ec;
     }
-    if (const error_code ec = check_folders(state.cm, name)) {
+    if (const error_code ec = check_folders(m.cm, name)) {
         return ec;
     }
     const std::string path = mount_path(name);
     struct ceph_statx st {};
-    if (const int rc = lstat_path(state.cm, path, st); rc != 0) {
+    if (const int rc = lstat_path(m.cm, path, st); rc != 0) {
         return ceph_error(rc);
     }
     if (S_ISLNK(st.stx_mode)) {
@@ -349,12 +682,12 @@ result<opened_file> open_regular(shared_state& state, std::string_view name) {
     if (!S_ISREG(st.stx_mode)) {
         return errc::not_found;
     }
-    auto fd = open_path(state.cm, path, O_RDONLY | O_NOFOLLOW);
+    auto fd = open_path(m.cm, path, O_RDONLY | O_NOFOLLOW);
     if (!fd) {
         return fd.error();
     }
     opened_file file{std::move(*fd), {}};
-    if (const int rc = ::ceph_fstatx(state.cm, file.fd.get(), &file.st, stat_want, 0); rc != 0) {
+    if (const int rc = ::ceph_fstatx(m.cm, file.fd.get(), &file.st, stat_want, 0); rc != 0) {
         return ceph_error(rc);
     }
     if (S_ISDIR(file.st.stx_mode)) {
@@ -368,9 +701,9 @@ result<opened_file> open_regular(shared_state& state, std::string_view name) {
 
 /// The SHA-256 of the file now at `path`: errc::precondition_failed when there is no regular
 /// file (also for a symlink: never followed), errc::is_directory for a folder.
-result<std::string> current_digest(shared_state& state, const std::string& path) {
+result<std::string> current_digest(const mount_ref& m, const std::string& path) {
     struct ceph_statx st {};
-    if (const int rc = lstat_path(state.cm, path, st); rc != 0) {
+    if (const int rc = lstat_path(m.cm, path, st); rc != 0) {
         if (rc == -ENOENT || rc == -ENOTDIR) {
             return errc::precondition_failed;
         }
@@ -382,12 +715,12 @@ result<std::string> current_digest(shared_state& state, const std::string& path)
     if (!S_ISREG(st.stx_mode)) {
         return errc::precondition_failed;
     }
-    auto fd = open_path(state.cm, path, O_RDONLY | O_NOFOLLOW);
+    auto fd = open_path(m.cm, path, O_RDONLY | O_NOFOLLOW);
     if (!fd) {
         return fd.error() == errc::not_found ? make_error_code(errc::precondition_failed)
                                              : fd.error();
     }
-    if (const int rc = ::ceph_fstatx(state.cm, fd->get(), &st, stat_want, 0); rc != 0) {
+    if (const int rc = ::ceph_fstatx(m.cm, fd->get(), &st, stat_want, 0); rc != 0) {
         return ceph_error(rc);
     }
     if (S_ISDIR(st.stx_mode)) {
@@ -396,12 +729,12 @@ result<std::string> current_digest(shared_state& state, const std::string& path)
     if (!S_ISREG(st.stx_mode)) {
         return errc::precondition_failed;
     }
-    return digest_of(state, fd->get(), st);
+    return digest_of(m, fd->get(), st);
 }
 
-error_code check_expected(shared_state& state, const std::string& path,
+error_code check_expected(const mount_ref& m, const std::string& path,
                           const std::string& expected_sha256) {
-    auto current = current_digest(state, path);
+    auto current = current_digest(m, path);
     if (!current) {
         return current.error();
     }
@@ -421,14 +754,14 @@ public:
 
     /// Opens and locks the directory at path: true when locked, false when the file system
     /// cannot lock.
-    result<bool> acquire(shared_state& state, const std::string& path) {
-        auto fd = open_path(state.cm, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    result<bool> acquire(const mount_ref& m, const std::string& path) {
+        auto fd = open_path(m.cm, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (!fd) {
             return bool_error(fd.error());
         }
         dir_ = std::move(*fd);
-        cm_ = state.cm;
-        owner_ = state.next_lock_owner.fetch_add(1);
+        cm_ = m.cm;
+        owner_ = m.state->next_lock_owner.fetch_add(1);
         for (;;) {
             const int rc = ::ceph_flock(cm_, dir_.get(), LOCK_EX, owner_);
             if (rc == 0) {
@@ -463,8 +796,8 @@ private:
 
 class cephfs_reader final : public file_reader {
 public:
-    cephfs_reader(std::shared_ptr<shared_state> state, ceph_fd fd, file_info info)
-        : state_(std::move(state)), fd_(std::move(fd)), info_(std::move(info)) {}
+    cephfs_reader(mount_ref mount, ceph_fd fd, file_info info)
+        : mount_(std::move(mount)), fd_(std::move(fd)), info_(std::move(info)) {}
 
     const file_info& info() const override { return info_; }
 
@@ -473,27 +806,29 @@ public:
             offset > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
             return std::size_t{0};
         }
+        if (const error_code ec = mount_.check_ready()) {
+            return ec;
+        }
         const std::size_t size = std::min(buffer.size(), max_io_bytes);
         const int n =
-            ::ceph_read(state_->cm, fd_.get(), buffer.data(), static_cast<std::int64_t>(size),
+            ::ceph_read(mount_.cm, fd_.get(), buffer.data(), static_cast<std::int64_t>(size),
                         static_cast<std::int64_t>(offset));
         if (n < 0) {
-            return ceph_error(n);
+            return mount_.report(ceph_error(n));
         }
         return static_cast<std::size_t>(n);
     }
 
 private:
-    std::shared_ptr<shared_state> state_;  // keeps the mount alive; declared before fd_
+    mount_ref mount_;  // keeps the mount alive; declared before fd_
     ceph_fd fd_;
     file_info info_;
 };
 
 class cephfs_writer final : public file_writer {
 public:
-    cephfs_writer(std::shared_ptr<shared_state> state, std::string relative,
-                  const writer_options& opts)
-        : state_(std::move(state)),
+    cephfs_writer(mount_ref mount, std::string relative, const writer_options& opts)
+        : mount_(std::move(mount)),
           dir_path_(mount_path(parent_of(relative))),
           path_(mount_path(relative)),
           md5_(opts.md5 ? std::make_unique<md5>() : nullptr) {}
@@ -507,10 +842,10 @@ public:
                 temp_path_ += '/';
             }
             temp_path_ += make_temp_name();
-            const int fd = ::ceph_open(state_->cm, temp_path_.c_str(),
+            const int fd = ::ceph_open(mount_.cm, temp_path_.c_str(),
                                        O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0644);
             if (fd >= 0) {
-                file_ = ceph_fd(state_->cm, fd);
+                file_ = ceph_fd(mount_.cm, fd);
                 open_ = true;
                 return {};
             }
@@ -525,6 +860,9 @@ public:
         if (!open_ || finished_) {
             return errc::io_error;
         }
+        if (const error_code ec = mount_.check_ready()) {
+            return fail(ec);
+        }
         sha_.update(data);
         if (md5_) {
             md5_->update(data);
@@ -534,16 +872,16 @@ public:
         while (left > 0) {
             const std::size_t chunk = std::min(left, max_io_bytes);
             const int n =
-                ::ceph_write(state_->cm, file_.get(), next, static_cast<std::int64_t>(chunk),
+                ::ceph_write(mount_.cm, file_.get(), next, static_cast<std::int64_t>(chunk),
                              static_cast<std::int64_t>(bytes_));
             if (n < 0) {
                 if (n == -EINTR) {
                     continue;
                 }
-                return fail(ceph_error(n));
+                return fail(mount_.report(ceph_error(n)));
             }
             if (n == 0) {
-                return fail(errc::io_error);
+                return fail(mount_.report(errc::io_error));
             }
             next += n;
             left -= static_cast<std::size_t>(n);
@@ -563,8 +901,38 @@ public:
     }
 
     result<commit_result> commit(const commit_options& opts) override {
+        auto done = commit_checked(opts);
+        if (!done) {
+            return mount_.report(done.error());
+        }
+        return done;
+    }
+
+    void abort() noexcept override {
+        if (!open_) {
+            return;
+        }
+        open_ = false;
+        file_.reset();
+        // While the cluster does not answer, the unlink would block; the temp file then stays
+        // until remove_stale_temp_files.
+        if (!mount_.check_ready()) {
+            (void)::ceph_unlink(mount_.cm, temp_path_.c_str());
+        }
+    }
+
+    std::uint64_t bytes_written() const noexcept override { return bytes_; }
+
+    const std::string& temp_path() const noexcept { return temp_path_; }
+
+private:
+    /// commit without the report to the prober.
+    result<commit_result> commit_checked(const commit_options& opts) {
         if (!open_) {
             return errc::io_error;
+        }
+        if (const error_code ec = mount_.check_ready()) {
+            return fail(ec);
         }
         finish_digests();
         if (opts.expected_client_sha256 && !same_hex(*opts.expected_client_sha256, sha_hex_)) {
@@ -586,8 +954,8 @@ public:
         if (!stored) {
             return fail(stored.error());
         }
-        ceph_mount_info* cm = state_->cm;
-        if (state_->opts.fsync) {
+        ceph_mount_info* cm = mount_.cm;
+        if (mount_.state->opts.fsync) {
             if (const int rc = ::ceph_fsync(cm, file_.get(), 0); rc != 0) {
                 return fail(ceph_error(rc));
             }
@@ -608,10 +976,10 @@ public:
 
         if (opts.expected_sha256) {
             // Hash a file without the xattr outside the lock; under it the cache answers.
-            (void)current_digest(*state_, path_);
+            (void)current_digest(mount_, path_);
         }
         dir_lock lock;
-        const auto locked = lock.acquire(*state_, dir_path_);
+        const auto locked = lock.acquire(mount_, dir_path_);
         if (!locked) {
             return fail(locked.error());
         }
@@ -619,7 +987,7 @@ public:
             if (!*locked) {
                 return fail(errc::io_error);
             }
-            if (const error_code ec = check_expected(*state_, path_, *opts.expected_sha256)) {
+            if (const error_code ec = check_expected(mount_, path_, *opts.expected_sha256)) {
                 return fail(ec);
             }
         }
@@ -632,7 +1000,7 @@ public:
         }
         lock.release();
 
-        if (state_->opts.fsync) {
+        if (mount_.state->opts.fsync) {
             if (const int rc = ::ceph_fsync(cm, lock.fd(), 0); rc != 0) {
                 return ceph_error(rc);
             }
@@ -640,20 +1008,6 @@ public:
         return done;
     }
 
-    void abort() noexcept override {
-        if (!open_) {
-            return;
-        }
-        open_ = false;
-        file_.reset();
-        (void)::ceph_unlink(state_->cm, temp_path_.c_str());
-    }
-
-    std::uint64_t bytes_written() const noexcept override { return bytes_; }
-
-    const std::string& temp_path() const noexcept { return temp_path_; }
-
-private:
     error_code fail(error_code ec) noexcept {
         abort();
         return ec;
@@ -671,15 +1025,15 @@ private:
     }
 
     result<bool> store_metadata(const std::string& content_type) {
-        if (!state_->xattrs_usable.load()) {
+        if (!mount_.state->xattrs_usable.load()) {
             return false;
         }
-        ceph_mount_info* cm = state_->cm;
+        ceph_mount_info* cm = mount_.cm;
         int rc =
             ::ceph_fsetxattr(cm, file_.get(), sha256_xattr, sha_hex_.data(), sha_hex_.size(), 0);
         if (rc != 0) {
             if (is_unsupported(-rc)) {
-                state_->xattrs_usable.store(false);
+                mount_.state->xattrs_usable.store(false);
                 return false;
             }
             return bool_error(ceph_error(rc));
@@ -696,16 +1050,16 @@ private:
 
     void remember_digest(const struct ceph_statx& temp_stat) {
         struct ceph_statx st {};
-        if (lstat_path(state_->cm, path_, st) == 0 && st.stx_ino == temp_stat.stx_ino) {
-            state_->digests.insert(version_of(st), sha_hex_);
+        if (lstat_path(mount_.cm, path_, st) == 0 && st.stx_ino == temp_stat.stx_ino) {
+            mount_.state->digests.insert(version_of(st), sha_hex_);
         } else {
-            state_->digests.insert(version_of(temp_stat), sha_hex_);
+            mount_.state->digests.insert(version_of(temp_stat), sha_hex_);
         }
     }
 
     /// Publishes the temp file under the target name; call it with the directory locked.
     error_code move_into_place(bool create_only, bool& replaced) {
-        ceph_mount_info* cm = state_->cm;
+        ceph_mount_info* cm = mount_.cm;
         if (create_only) {
             // No RENAME_NOREPLACE in libcephfs: a hard link fails with EEXIST atomically at
             // the MDS whoever holds the name (a file, link or folder).
@@ -729,7 +1083,7 @@ private:
         return {};
     }
 
-    std::shared_ptr<shared_state> state_;
+    mount_ref mount_;
     std::string dir_path_;   ///< mount path of the target's folder
     std::string path_;       ///< mount path of the target
     std::string temp_path_;  ///< mount path of the temp file
@@ -841,20 +1195,20 @@ entry_kind kind_of(ceph_mount_info* cm, std::string_view folder, std::string_vie
                             : entry_kind::skip;
 }
 
-result<file_info> list_file_info(shared_state& state, std::string_view folder,
+result<file_info> list_file_info(const mount_ref& m, std::string_view folder,
                                  std::string_view name) {
-    auto fd = open_path(state.cm, mount_path(join(folder, name)), O_RDONLY | O_NOFOLLOW);
+    auto fd = open_path(m.cm, mount_path(join(folder, name)), O_RDONLY | O_NOFOLLOW);
     if (!fd) {
         return fd.error();
     }
     struct ceph_statx st {};
-    if (const int rc = ::ceph_fstatx(state.cm, fd->get(), &st, stat_want, 0); rc != 0) {
+    if (const int rc = ::ceph_fstatx(m.cm, fd->get(), &st, stat_want, 0); rc != 0) {
         return ceph_error(rc);
     }
     if (!S_ISREG(st.stx_mode)) {
         return errc::not_found;
     }
-    return info_of(state, fd->get(), st);
+    return info_of(m, fd->get(), st);
 }
 
 /// An open directory stream, closed on destruction.
@@ -884,80 +1238,49 @@ result<ceph_dir> open_dir(ceph_mount_info* cm, const std::string& path) {
     return ceph_dir(cm, dir);
 }
 
-}  // namespace
-
-cephfs_backend::cephfs_backend(std::shared_ptr<shared_state> state) noexcept
-    : state_(std::move(state)) {}
-
-cephfs_backend::~cephfs_backend() = default;
-
-result<std::unique_ptr<cephfs_backend>> cephfs_backend::open(const cephfs_options& opts) {
-    const std::string root = normalized_root(opts.root);
-    auto cm = make_handle(opts);
-    if (!cm) {
-        return cm.error();
+/// Runs op on the current mount: errc::unavailable at once while the storage is not ready.
+/// An errc::unavailable from op makes the prober look at the session now.
+template <class Op>
+auto on_mount(const std::shared_ptr<shared_state>& state, Op op)
+    -> decltype(op(std::declval<const mount_ref&>())) {
+    std::shared_ptr<mount_handle> mount = state->monitor->acquire();
+    if (!mount) {
+        return errc::unavailable;
     }
-    int rc = ::ceph_mount(cm->get(), root.c_str());
-    if (rc == -ENOENT && root != "/") {
-        // Create the root through a client mounted at the file system's root, then mount it.
-        cm->reset();
-        auto creator = make_handle(opts);
-        if (!creator) {
-            return creator.error();
-        }
-        if ((rc = ::ceph_mount(creator->get(), "/")) != 0) {
-            return ceph_error(rc);
-        }
-        rc = ::ceph_mkdirs(creator->get(), root.c_str(), 0755);
-        ::ceph_unmount(creator->get());
-        if (rc != 0 && rc != -EEXIST) {
-            return ceph_error(rc);
-        }
-        creator->reset();
-        cm = make_handle(opts);
-        if (!cm) {
-            return cm.error();
-        }
-        rc = ::ceph_mount(cm->get(), root.c_str());
+    const mount_ref m{state, mount, mount->get()};
+    auto done = op(m);
+    if (!done) {
+        return m.report(done.error());
     }
-    if (rc != 0) {
-        return ceph_error(rc);
-    }
-    struct ceph_statx st {};
-    if ((rc = ::ceph_statx(cm->get(), "/", &st, stat_want, 0)) != 0 || !S_ISDIR(st.stx_mode)) {
-        ::ceph_unmount(cm->get());
-        return rc != 0 ? ceph_error(rc) : make_error_code(errc::not_found);
-    }
-    auto state = std::make_shared<shared_state>(cm->release(), opts);
-    return std::unique_ptr<cephfs_backend>(new cephfs_backend(std::move(state)));
+    return done;
 }
 
-result<file_info> cephfs_backend::stat(std::string_view name) {
-    auto file = open_regular(*state_, name);
+result<file_info> stat_on(const mount_ref& m, std::string_view name) {
+    auto file = open_regular(m, name);
     if (!file) {
         return file.error();
     }
-    return info_of(*state_, file->fd.get(), file->st);
+    return info_of(m, file->fd.get(), file->st);
 }
 
-result<std::unique_ptr<file_reader>> cephfs_backend::open_read(std::string_view name) {
-    auto file = open_regular(*state_, name);
+result<std::unique_ptr<file_reader>> open_read_on(const mount_ref& m, std::string_view name) {
+    auto file = open_regular(m, name);
     if (!file) {
         return file.error();
     }
-    auto info = info_of(*state_, file->fd.get(), file->st);
+    auto info = info_of(m, file->fd.get(), file->st);
     if (!info) {
         return info.error();
     }
-    return std::make_unique<cephfs_reader>(state_, std::move(file->fd), std::move(*info));
+    return std::make_unique<cephfs_reader>(m, std::move(file->fd), std::move(*info));
 }
 
-result<std::unique_ptr<file_writer>> cephfs_backend::create_writer(std::string_view name,
-                                                                   const writer_options& opts) {
+result<std::unique_ptr<file_writer>> create_writer_on(const mount_ref& m, std::string_view name,
+                                                      const writer_options& opts) {
     if (const error_code ec = validate_name(name)) {
         return ec;
     }
-    ceph_mount_info* cm = state_->cm;
+    ceph_mount_info* cm = m.cm;
     const std::string relative(name);
     for (int attempt = 0;; ++attempt) {
         if (const error_code ec = make_folders(cm, relative)) {
@@ -969,7 +1292,7 @@ result<std::unique_ptr<file_writer>> cephfs_backend::create_writer(std::string_v
         if (const error_code ec = check_target(cm, mount_path(relative))) {
             return ec;
         }
-        auto writer = std::make_unique<cephfs_writer>(state_, relative, opts);
+        auto writer = std::make_unique<cephfs_writer>(m, relative, opts);
         if (const error_code ec = writer->create_temp()) {
             if (ec == errc::not_found && attempt < create_attempts) {
                 continue;
@@ -980,11 +1303,11 @@ result<std::unique_ptr<file_writer>> cephfs_backend::create_writer(std::string_v
     }
 }
 
-result<void> cephfs_backend::remove(std::string_view name, const remove_options& opts) {
+result<void> remove_on(const mount_ref& m, std::string_view name, const remove_options& opts) {
     if (const error_code ec = validate_name(name)) {
         return ec;
     }
-    ceph_mount_info* cm = state_->cm;
+    ceph_mount_info* cm = m.cm;
     if (const error_code ec = check_folders(cm, name)) {
         return ec;
     }
@@ -995,10 +1318,10 @@ result<void> cephfs_backend::remove(std::string_view name, const remove_options&
         return ec;
     }
     if (opts.expected_sha256) {
-        (void)current_digest(*state_, path);
+        (void)current_digest(m, path);
     }
     dir_lock lock;
-    const auto locked = lock.acquire(*state_, mount_path(folder));
+    const auto locked = lock.acquire(m, mount_path(folder));
     if (!locked) {
         return locked.error();
     }
@@ -1006,7 +1329,7 @@ result<void> cephfs_backend::remove(std::string_view name, const remove_options&
         if (!*locked) {
             return errc::io_error;
         }
-        if (const error_code ec = check_expected(*state_, path, *opts.expected_sha256)) {
+        if (const error_code ec = check_expected(m, path, *opts.expected_sha256)) {
             return ec;
         }
     }
@@ -1018,8 +1341,8 @@ result<void> cephfs_backend::remove(std::string_view name, const remove_options&
     return {};
 }
 
-result<list_page> cephfs_backend::list(std::string_view folder, const list_options& opts) {
-    ceph_mount_info* cm = state_->cm;
+result<list_page> list_on(const mount_ref& m, std::string_view folder, const list_options& opts) {
+    ceph_mount_info* cm = m.cm;
     if (!folder.empty()) {
         if (const error_code ec = validate_name(folder)) {
             return ec;
@@ -1101,7 +1424,7 @@ result<list_page> cephfs_backend::list(std::string_view folder, const list_optio
             page.folders.push_back(std::move(candidate.name));
             continue;
         }
-        auto info = list_file_info(*state_, folder, candidate.name);
+        auto info = list_file_info(m, folder, candidate.name);
         if (info) {
             page.files.push_back({std::move(candidate.name), std::move(*info)});
         }
@@ -1109,9 +1432,9 @@ result<list_page> cephfs_backend::list(std::string_view folder, const list_optio
     return page;
 }
 
-result<disk_usage> cephfs_backend::usage() {
+result<disk_usage> usage_on(const mount_ref& m) {
     struct statvfs vfs {};
-    if (const int rc = ::ceph_statfs(state_->cm, "/", &vfs); rc != 0) {
+    if (const int rc = ::ceph_statfs(m.cm, "/", &vfs); rc != 0) {
         return ceph_error(rc);
     }
     const std::uint64_t unit = vfs.f_frsize != 0 ? vfs.f_frsize : vfs.f_bsize;
@@ -1125,8 +1448,8 @@ result<disk_usage> cephfs_backend::usage() {
     return usage;
 }
 
-result<std::size_t> cephfs_backend::remove_stale_temp_files() {
-    ceph_mount_info* cm = state_->cm;
+result<std::size_t> remove_stale_temp_files_on(const mount_ref& m) {
+    ceph_mount_info* cm = m.cm;
     const auto now = std::chrono::system_clock::now();
     struct level {
         std::string relative;
@@ -1181,7 +1504,7 @@ result<std::size_t> cephfs_backend::remove_stale_temp_files() {
             }
             stack.push_back({relative, std::move(*child)});
         } else if (type == DT_REG && have_stat && entry_name.starts_with(temp_prefix)) {
-            if (now - to_time_point(st.stx_mtime) < state_->opts.stale_temp_min_age) {
+            if (now - to_time_point(st.stx_mtime) < m.state->opts.stale_temp_min_age) {
                 continue;  // possibly another process's upload in progress
             }
             const int unlink_rc = ::ceph_unlink(cm, path.c_str());
@@ -1193,6 +1516,60 @@ result<std::size_t> cephfs_backend::remove_stale_temp_files() {
         }
     }
     return removed;
+}
+
+}  // namespace
+
+cephfs_backend::cephfs_backend(std::shared_ptr<shared_state> state) noexcept
+    : state_(std::move(state)) {}
+
+cephfs_backend::~cephfs_backend() = default;
+
+result<std::unique_ptr<cephfs_backend>> cephfs_backend::open(const cephfs_options& opts) {
+    std::string root = normalized_root(opts.root);
+    auto mounted = mount_root(opts, root);
+    if (!mounted) {
+        return mounted.error();
+    }
+    auto state = std::make_shared<shared_state>(opts, std::move(root), std::move(*mounted));
+    return std::unique_ptr<cephfs_backend>(new cephfs_backend(std::move(state)));
+}
+
+result<file_info> cephfs_backend::stat(std::string_view name) {
+    return on_mount(state_, [&](const mount_ref& m) { return stat_on(m, name); });
+}
+
+result<std::unique_ptr<file_reader>> cephfs_backend::open_read(std::string_view name) {
+    return on_mount(state_, [&](const mount_ref& m) { return open_read_on(m, name); });
+}
+
+result<std::unique_ptr<file_writer>> cephfs_backend::create_writer(std::string_view name,
+                                                                   const writer_options& opts) {
+    return on_mount(state_, [&](const mount_ref& m) { return create_writer_on(m, name, opts); });
+}
+
+result<void> cephfs_backend::remove(std::string_view name, const remove_options& opts) {
+    return on_mount(state_, [&](const mount_ref& m) { return remove_on(m, name, opts); });
+}
+
+result<list_page> cephfs_backend::list(std::string_view folder, const list_options& opts) {
+    return on_mount(state_, [&](const mount_ref& m) { return list_on(m, folder, opts); });
+}
+
+result<disk_usage> cephfs_backend::usage() {
+    return on_mount(state_, [&](const mount_ref& m) { return usage_on(m); });
+}
+
+result<std::size_t> cephfs_backend::remove_stale_temp_files() {
+    return on_mount(state_, [&](const mount_ref& m) { return remove_stale_temp_files_on(m); });
+}
+
+storage_health cephfs_backend::health() const {
+    return state_->monitor->health();
+}
+
+std::uint64_t cephfs_backend::instance_id() const {
+    return state_->monitor->instance_id();
 }
 
 digest_cache::stats cephfs_backend::digest_cache_stats() const {

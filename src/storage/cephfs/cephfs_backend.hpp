@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,10 @@ struct cephfs_options {
     /// remove_stale_temp_files leaves temp files modified more recently than this alone: the
     /// file system is shared, so a young temp file may be another process's upload in progress.
     std::chrono::seconds stale_temp_min_age{3600};
+    /// Pause between two health probes of the cluster (see cephfs_backend, "Health").
+    std::chrono::milliseconds probe_interval{1000};
+    /// A probe still unanswered after this long makes the backend not ready.
+    std::chrono::milliseconds probe_timeout{3000};
 };
 
 /// A backend over a CephFS directory through libcephfs (one client session per backend; create
@@ -52,9 +57,27 @@ struct cephfs_options {
 ///   cephfs_options::stale_temp_min_age.
 /// - Timeouts: the mount gives up after client_mount_timeout (lowered to 30 s when the conf says
 ///   more) and OSD/mon operations after rados_osd_op_timeout / rados_mon_op_timeout (set to
-///   60 s / 30 s when the conf leaves them at 0 = forever), returning errc::io_error.
-///   Metadata (MDS) requests have no client-side timeout in libcephfs: while the MDS is
-///   unreachable they block until it is back or the session is evicted.
+///   60 s / 30 s when the conf leaves them at 0 = forever), returning errc::unavailable (as for
+///   every ETIMEDOUT, and for ESHUTDOWN and ENOTCONN: a session that is gone). Metadata (MDS)
+///   requests have no client-side timeout in libcephfs: while the MDS is unreachable they block
+///   until it is back or the session is evicted. Hence the health checks below.
+/// - Health: one client session (mount) per backend, watched by a prober thread. Every
+///   cephfs_options::probe_interval it asks the MDS (a read of the root's ceph.dir.rctime, which
+///   the client never answers from its cache) and the mon (statfs). health() is not ready while
+///   the last probe failed or one has been unanswered for longer than probe_timeout. Then every
+///   operation, also file_writer::write and commit and file_reader::read_at, fails at once with
+///   errc::unavailable instead of tying up a thread in a call that hangs. A call that started
+///   before that still blocks until the cluster is back or an OSD/mon timeout ends it; an
+///   errc::io_error it then returns while not ready is reported as errc::unavailable. An upload
+///   aborted while not ready leaves its temp file (removing it would block) for
+///   remove_stale_temp_files.
+/// - Reconnect: when a probe or an operation finds the session evicted (the MDS blocklists an
+///   evicted client: its calls fail with ESHUTDOWN, which is EBLOCKLISTED), the prober mounts
+///   again with the same options and the new session serves the next operations. Readers and
+///   writers opened on the old session keep it alive and then fail with errc::unavailable; it
+///   is released (ceph_abort_conn, on a thread of its own) once the last of them is gone.
+/// - Destroying the backend while the cluster does not answer leaks the mount instead of
+///   blocking in ceph_unmount, and leaves a prober stuck in a call to finish on its own.
 class cephfs_backend final : public backend {
 public:
     static result<std::unique_ptr<cephfs_backend>> open(const cephfs_options& opts);
@@ -71,6 +94,12 @@ public:
     result<list_page> list(std::string_view folder, const list_options& opts) override;
     result<disk_usage> usage() override;
     result<std::size_t> remove_stale_temp_files() override;
+    storage_health health() const override;
+
+    /// The global id of the client session in use (ceph_get_instance_id), as `ceph tell mds.<id>
+    /// session ls` shows it and `client evict id=<id>` takes it; 0 while there is none. It
+    /// changes when the backend mounts again.
+    std::uint64_t instance_id() const;
 
     /// Hits, misses (each miss read a whole file) and size of the computed-digest cache.
     digest_cache::stats digest_cache_stats() const;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -80,6 +81,26 @@ std::string read_all(file_reader& reader) {
 }
 
 using names = std::vector<std::string>;
+using namespace std::chrono_literals;
+
+/// Polls pred every 50 ms until it holds (true) or timeout has passed (false).
+template <class Pred>
+bool wait_until(std::chrono::milliseconds timeout, Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    return true;
+}
+
+long long ms_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start)
+        .count();
+}
 
 std::vector<std::string> file_names(const list_page& page) {
     std::vector<std::string> result;
@@ -104,6 +125,16 @@ cephfs_options options_from_env(std::string root) {
     opts.fs_name = env("SIMPLEFS_CEPH_FS");
     opts.root = std::move(root);
     return opts;
+}
+
+/// Evicts a client session as an operator would: `ceph tell mds.<fs>:0 client evict id=<id>`,
+/// with the cluster's conf (whose [client] keyring finds the admin key). The MDS also
+/// blocklists the evicted client.
+bool evict_session(const cephfs_options& opts, std::uint64_t id) {
+    const std::string fs = opts.fs_name.empty() ? "cephfs" : opts.fs_name;
+    const std::string command = "timeout 60 ceph --conf '" + opts.conf_path + "' tell mds." + fs +
+                                ":0 client evict id=" + std::to_string(id) + " >/dev/null 2>&1";
+    return std::system(command.c_str()) == 0;
 }
 
 /// A plain libcephfs client mounted at the file system's root: "another process".
@@ -951,6 +982,96 @@ TEST_F(cephfs_backend_test, commit_without_fsync_and_nested_root_creation) {
     EXPECT_EQ(raw_->kind(at("nested/root")), 'd');
     put("f.txt", "fast", nested->get());
     EXPECT_EQ(raw_->read_file(at("nested/root/f.txt")), "fast");
+}
+
+TEST_F(cephfs_backend_test, health_is_ready_on_a_live_cluster) {
+    EXPECT_TRUE(backend_->health().ready);
+    EXPECT_EQ(backend_->health().reason, "");
+    const std::uint64_t id = backend_->instance_id();
+    EXPECT_NE(id, 0u);
+    // After a few probes: still ready, still the same session.
+    std::this_thread::sleep_for(opts_.probe_interval * 2 + 500ms);
+    const storage_health health = backend_->health();
+    EXPECT_TRUE(health.ready) << health.reason;
+    EXPECT_EQ(backend_->instance_id(), id);
+}
+
+// The prober notices the eviction on its own (probe every second) and mounts again. Bound: a
+// probe within 1 s, a mount in well under 1 s here; 30 s leaves room for a loaded machine.
+TEST_F(cephfs_backend_test, evicted_session_is_replaced_and_data_survives) {
+    const std::string before = "written before the eviction";
+    put("kept/before.txt", before);
+    auto old_reader = backend_->open_read("kept/before.txt");
+    ASSERT_TRUE(old_reader.has_value());
+    auto old_writer = backend_->create_writer("pending.txt");
+    ASSERT_TRUE(old_writer.has_value());
+    ASSERT_TRUE((*old_writer)->write("never committed").has_value());
+    const std::uint64_t old_id = backend_->instance_id();
+
+    const auto evicting = std::chrono::steady_clock::now();
+    ASSERT_TRUE(evict_session(opts_, old_id)) << "ceph tell ... client evict failed";
+    const auto evicted = std::chrono::steady_clock::now();
+    ASSERT_TRUE(wait_until(
+        30s, [&] { return backend_->health().ready && backend_->instance_id() != old_id; }))
+        << "not ready again within 30 s: " << backend_->health().reason;
+    std::printf(
+        "[ bounds   ] evict command %lld ms; ready on a new session %lld ms after it\n",
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(evicted - evicting).count()),
+        ms_since(evicted));
+
+    auto info = backend_->stat("kept/before.txt");
+    ASSERT_TRUE(info.has_value()) << info.error().message();
+    EXPECT_EQ(info->size, before.size());
+    EXPECT_EQ(get("kept/before.txt"), before);
+    put("after.txt", "written after the eviction");
+    EXPECT_EQ(get("after.txt"), "written after the eviction");
+    EXPECT_EQ(raw_->read_file(at("after.txt")), "written after the eviction");
+
+    // Opened on the evicted session: they fail cleanly (or the reader is served from what the
+    // old client had cached), and releasing them releases that session.
+    std::array<char, 64> buffer{};
+    auto n = (*old_reader)->read_at(0, buffer);
+    if (n) {
+        EXPECT_EQ(std::string(buffer.data(), *n), before);
+    } else {
+        EXPECT_EQ(n.error(), errc::unavailable) << n.error().message();
+    }
+    auto committed = (*old_writer)->commit();
+    ASSERT_FALSE(committed.has_value());
+    EXPECT_EQ(committed.error(), errc::unavailable) << committed.error().message();
+    EXPECT_EQ(raw_->kind(at("pending.txt")), 0);
+    old_reader->reset();
+    old_writer->reset();
+    EXPECT_TRUE(backend_->health().ready);
+}
+
+// With probes far apart, an operation is what finds the session evicted: it answers
+// errc::unavailable (libcephfs returns -ESHUTDOWN, i.e. EBLOCKLISTED) and wakes the prober,
+// which mounts again at once.
+TEST_F(cephfs_backend_test, operation_on_evicted_session_is_unavailable_and_wakes_the_prober) {
+    cephfs_options opts = opts_;
+    opts.probe_interval = std::chrono::hours(1);
+    auto opened = cephfs_backend::open(opts);
+    ASSERT_TRUE(opened.has_value()) << opened.error().message();
+    cephfs_backend& backend = **opened;
+    put("x.txt", "x", &backend);
+    const std::uint64_t old_id = backend.instance_id();
+    ASSERT_TRUE(evict_session(opts_, old_id)) << "ceph tell ... client evict failed";
+
+    result<file_info> seen = file_info{};
+    ASSERT_TRUE(wait_until(10s, [&] { return !(seen = backend.stat("x.txt")); }))
+        << "stat still succeeds 10 s after the eviction";
+    EXPECT_EQ(seen.error(), errc::unavailable) << seen.error().message();
+    const auto failed = std::chrono::steady_clock::now();
+    ASSERT_TRUE(
+        wait_until(10s, [&] { return backend.health().ready && backend.instance_id() != old_id; }))
+        << "not ready again within 10 s: " << backend.health().reason;
+    std::printf("[ bounds   ] ready on a new session %lld ms after the failed stat\n",
+                ms_since(failed));
+    auto info = backend.stat("x.txt");
+    ASSERT_TRUE(info.has_value()) << info.error().message();
+    EXPECT_EQ(info->size, 1u);
 }
 
 TEST_F(cephfs_backend_test, unknown_file_system_fails_to_open) {

@@ -67,6 +67,9 @@ public:
     result<list_page> list(std::string_view folder, const list_options& opts) override;
     result<disk_usage> usage() override;
     result<std::size_t> remove_stale_temp_files() override;
+    /// Always ready: a local directory has no connection to lose. A hung disk or mount (e.g. a
+    /// kernel CephFS or NFS mount whose server is gone) is not detected; calls then block.
+    storage_health health() const override { return {}; }
 
     /// Hits, misses (each miss read a whole file) and size of the computed-digest cache.
     digest_cache::stats digest_cache_stats() const;

@@ -506,6 +506,12 @@ TEST_F(posix_backend_test, usage_is_sane) {
     EXPECT_LE(usage->used_fraction, 1.0);
 }
 
+TEST_F(posix_backend_test, health_is_always_ready) {
+    const storage_health health = backend_->health();
+    EXPECT_TRUE(health.ready);
+    EXPECT_EQ(health.reason, "");
+}
+
 TEST_F(posix_backend_test, commit_without_fsync_works) {
     auto opened = posix_backend::open(root_, posix_options{.fsync = false});
     ASSERT_TRUE(opened.has_value());
