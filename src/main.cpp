@@ -124,7 +124,10 @@ int serve(const config::settings& s) {
         });
     });
     server.start();
-    spdlog::info("simplefs serving {} on {}:{} ({} network threads)", s.storage_root, s.host,
+    const std::string where = s.storage == config::storage_kind::cephfs
+                                  ? fmt::format("cephfs {}:{}", s.ceph_fs, s.ceph_root)
+                                  : s.storage_root;
+    spdlog::info("simplefs serving {} on {}:{} ({} network threads)", where, s.host,
                  server.local_port(), options.threads);
 
     std::vector<std::jthread> threads;

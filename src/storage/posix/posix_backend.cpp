@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -1071,7 +1072,29 @@ result<disk_usage> posix_backend::usage() {
     return usage;
 }
 
+namespace {
+
+/// Whether other machines may write under this descriptor (f_type values from linux/magic.h).
+bool on_shared_filesystem(int fd) noexcept {
+    constexpr long ceph_magic = 0x00c36400;
+    constexpr long fuse_magic = 0x65735546;
+    constexpr long nfs_magic = 0x6969;
+    constexpr long smb2_magic = 0xfe534d42;
+    constexpr long cifs_magic = 0xff534d42;
+    struct statfs fs {};
+    if (::fstatfs(fd, &fs) != 0) {
+        return true;  // unknown: be careful
+    }
+    const long type = static_cast<long>(fs.f_type);
+    return type == ceph_magic || type == fuse_magic || type == nfs_magic || type == smb2_magic ||
+           type == cifs_magic;
+}
+
+}  // namespace
+
 result<std::size_t> posix_backend::remove_stale_temp_files() {
+    const bool shared = on_shared_filesystem(state_->root_fd);
+    const auto now = std::chrono::system_clock::now();
     auto top = open_beneath(state_->root_fd, ".", O_RDONLY | O_DIRECTORY);
     if (!top) {
         return top.error();
@@ -1128,6 +1151,11 @@ result<std::size_t> posix_backend::remove_stale_temp_files() {
             child.release();
             stack.push_back(std::move(child_dir));
         } else if (type == DT_REG && entry_name.starts_with(temp_prefix)) {
+            struct stat st {};
+            if (shared && ::fstatat(parent_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                now - to_time_point(st.st_mtim) < state_->opts.shared_stale_temp_min_age) {
+                continue;
+            }
             if (::unlinkat(parent_fd, entry->d_name, 0) == 0) {
                 ++removed;
             } else if (errno != ENOENT) {

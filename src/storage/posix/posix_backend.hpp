@@ -3,6 +3,7 @@
 #include "storage/backend.hpp"
 #include "storage/digest_cache.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -18,6 +19,10 @@ struct posix_options {
     bool store_xattrs = true;
     /// Entries of the in-memory cache of computed SHA-256 digests (files without the xattr).
     std::size_t digest_cache_entries = 10000;
+    /// On a shared filesystem (CephFS, FUSE, NFS: by statfs type), remove_stale_temp_files leaves
+    /// temp files modified more recently than this alone: they may be uploads in progress on
+    /// another replica. On a local filesystem every temp file is a crash's leftover.
+    std::chrono::seconds shared_stale_temp_min_age{3600};
 };
 
 /// A backend over a local directory (Linux >= 5.6: names resolve with openat2 and
@@ -46,6 +51,8 @@ struct posix_options {
 /// - commit: if only the final directory fsync fails, the error is returned although the new
 ///   content is already visible.
 /// - remove: a symlink is removed itself, never its target.
+/// - remove_stale_temp_files: on a shared filesystem (CephFS, FUSE, NFS, SMB) only temp files
+///   older than posix_options::shared_stale_temp_min_age; on a local one all of them.
 /// - list: one readdir pass per page, keeping only the `limit` smallest qualifying names in a
 ///   heap; only symlinks and entries of unknown d_type that could make the page are resolved,
 ///   and only the entries returned are opened for metadata.
