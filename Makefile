@@ -107,27 +107,27 @@ run: deps-build
 # through a ceph-fuse mount at $(CEPH_DIR)/mnt.
 CEPH_DIR := build/ceph-cluster
 CEPH_MOUNT := $(CURDIR)/$(CEPH_DIR)/mnt
-define ceph_up
-scripts/ceph-dev-cluster up $(CEPH_DIR) --mds-tick 0.05
-scripts/ceph-dev-cluster mount $(CEPH_DIR) $(CEPH_MOUNT)
-endef
+# Starts the cluster and sets the environment for the rest of the recipe's shell line; the
+# cluster goes down when that shell exits, whatever happened (also when the mount fails).
 ceph_env = trap 'scripts/ceph-dev-cluster down $(CEPH_DIR) --fast >/dev/null 2>&1 || true' EXIT; \
+	scripts/ceph-dev-cluster up $(CEPH_DIR) --mds-tick 0.05 || exit 1; \
+	scripts/ceph-dev-cluster mount $(CEPH_DIR) $(CEPH_MOUNT) || exit 1; \
 	eval "$$(scripts/ceph-dev-cluster env $(CEPH_DIR))"; export SIMPLEFS_CEPH_MOUNT=$(CEPH_MOUNT);
 
 test: deps
 	@mkdir -p build && rm -f $(SUMMARY)
 	$(call configure_build,release)
-	$(ceph_up)
 	@$(ceph_env) \
 	$(call ctest_stage,release,release,)
 	$(call configure_build,asan)
 	@$(call ctest_stage,asan,asan,-LE 'large|ceph')
+	$(call configure_build,tsan)
+	@$(call ctest_stage,tsan,tsan,$(TSAN_CTEST_ARGS))
 	@$(print_summary)
 
 test-ceph: deps
 	@mkdir -p build && rm -f $(SUMMARY)
 	$(call configure_build,release)
-	$(ceph_up)
 	@$(ceph_env) \
 	$(call ctest_stage,release-ceph,release,-L ceph)
 	@$(print_summary)
