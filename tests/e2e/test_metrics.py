@@ -55,8 +55,24 @@ def scrape(server):
     return r
 
 
+def health_count(samples) -> float:
+    return value(samples, "http_requests_total", handler="/health", method="GET", status="2xx")
+
+
+def scrape_counting_health(server, at_least: float):
+    """A request is counted just after its response is written, so a scrape sent right after
+    a response may not see it yet: scrape until the last /health request shows up."""
+    def attempt():
+        r = scrape(server)
+        samples, types = parse_metrics(r.text)
+        return (r, samples, types) if health_count(samples) >= at_least else None
+
+    return wait_until(attempt, 10, message=f"/health counted {at_least:g} time(s) in /metrics")
+
+
 def test_metrics_follow_traffic(server, tmp_path):
-    before, _ = parse_metrics(scrape(server).text)
+    # The fixture's start-up probe is one GET /health.
+    _, before, _ = scrape_counting_health(server, 1)
 
     uploaded = 0
     names = []
@@ -81,7 +97,7 @@ def test_metrics_follow_traffic(server, tmp_path):
         assert requests.get(server.url(path), timeout=TIMEOUT).status_code == 404
     assert requests.get(server.url("/health"), timeout=TIMEOUT).status_code == 200
 
-    r = scrape(server)
+    r, after, types = scrape_counting_health(server, health_count(before) + 1)
     ctype = r.headers.get("content-type", "")
     assert ctype.startswith("text/plain") and "version=0.0.4" in ctype, ctype
     text = r.text
@@ -95,8 +111,6 @@ def test_metrics_follow_traffic(server, tmp_path):
     with open(saved, "rb") as f:
         p = subprocess.run([promtool, "check", "metrics"], stdin=f, capture_output=True, timeout=60)
     assert p.returncode == 0, f"promtool check metrics failed ({p.returncode}):\n{p.stdout.decode()}{p.stderr.decode()}"
-
-    after, types = parse_metrics(text)
 
     def delta(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
