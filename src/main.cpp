@@ -94,8 +94,9 @@ int serve(const config::settings& s) {
                                        .idle_timeout = s.idle_timeout,
                                        .shutdown_grace = s.shutdown_grace};
 
-    boost::asio::io_context io(static_cast<int>(options.threads));
-    http::server server(io, options, routes, cors, pool, metrics);
+    http::event_loops loops(options.threads);
+    auto& io = loops.main();
+    http::server server(loops, options, routes, cors, pool, metrics);
     try {
         server.listen();
     } catch (const boost::system::system_error& e) {
@@ -120,7 +121,7 @@ int serve(const config::settings& s) {
         });
         boost::asio::co_spawn(io, server.shutdown(), [&](std::exception_ptr e, bool all_ended) {
             drained = !e && all_ended;
-            io.stop();
+            loops.stop();
         });
     });
     server.start();
@@ -130,12 +131,7 @@ int serve(const config::settings& s) {
     spdlog::info("simplefs serving {} on {}:{} ({} network threads)", where, s.host,
                  server.local_port(), options.threads);
 
-    std::vector<std::jthread> threads;
-    for (unsigned i = 1; i < options.threads; ++i) {
-        threads.emplace_back([&io] { io.run(); });
-    }
-    io.run();
-    threads.clear();
+    loops.run();
     if (!drained) {
         // Some work is stuck (e.g. on a hung disk): joining the pool could wait forever.
         spdlog::error("stopped with work still running");

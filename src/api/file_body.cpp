@@ -32,6 +32,18 @@ std::size_t file_body::read(std::span<char> buffer, boost::system::error_code& e
     return *n;
 }
 
+bool file_body::try_read_all_now(std::span<char> buffer) {
+    if (position_ != 0 || buffer.size() != range_.length) {
+        return false;
+    }
+    auto n = reader_->try_read_cached_at(range_.offset, buffer);
+    if (!n || *n != buffer.size()) {
+        return false;  // a part is not in the page cache (or the file shrank): the pool reads it
+    }
+    position_ = range_.length;
+    return true;
+}
+
 byteranges_body::byteranges_body(std::unique_ptr<storage::file_reader> reader,
                                  http::byteranges_plan plan)
     : reader_(std::move(reader)), plan_(std::move(plan)) {}

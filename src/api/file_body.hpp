@@ -19,6 +19,7 @@ public:
     int sendfile_fd() const noexcept override { return reader_->native_handle(); }
     std::uint64_t offset() const noexcept override { return range_.offset; }
     std::size_t read(std::span<char> buffer, boost::system::error_code& ec) override;
+    bool try_read_all_now(std::span<char> buffer) override;
 
 private:
     std::unique_ptr<storage::file_reader> reader_;

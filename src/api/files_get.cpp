@@ -45,7 +45,10 @@ boost::asio::awaitable<http::response> get_file(services& svc, http::request& re
     if (auto ec = storage::validate_name(name)) {
         co_return storage_problem(ec);
     }
-    auto opened = co_await svc.pool.run([&] { return svc.store.open_read(name); });
+    auto opened = svc.store.try_open_read_cached(name);
+    if (!opened && opened.error() == storage::errc::would_block) {
+        opened = co_await svc.pool.run([&] { return svc.store.open_read(name); });
+    }
     if (!opened) {
         if (opened.error() == storage::errc::is_directory) {
             co_return http::error_response(status::not_found, "Not Found");

@@ -35,6 +35,7 @@ http::response storage_problem(const boost::system::error_code& ec) {
             case errc::unavailable:
                 return unavailable_response("Storage unavailable");
             case errc::io_error:
+            case errc::would_block:  // handlers retry on the blocking pool: never reaches here
                 break;
         }
     }

@@ -10,7 +10,7 @@ namespace simplefs::http {
 
 /// One accepted client connection. The session coroutine owns its use; the server keeps a
 /// reference so that shutdown can end it. Only shutdown() the socket from outside, on the
-/// connection's strand, never close() it: a blocking-pool thread may be using its descriptor.
+/// connection's loop, never close() it: a blocking-pool thread may be using its descriptor.
 struct connection {
     explicit connection(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
 

@@ -6,7 +6,6 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -48,15 +47,15 @@ tcp::endpoint resolve_endpoint(asio::io_context& io, const std::string& host, st
 
 }  // namespace
 
-server::server(asio::io_context& io, const server_options& options, const router& routes,
+server::server(event_loops& loops, const server_options& options, const router& routes,
                const cors_policy& cors, runtime::blocking_pool& pool,
                metrics::service_metrics& metrics)
-    : io_(io), options_(options), acceptor_(asio::make_strand(io)), services_{options, routes,
-                                                                              cors,    pool,
-                                                                              metrics, stopping_} {}
+    : loops_(loops), options_(options), acceptor_(loops.main()), services_{options, routes,
+                                                                           cors,    pool,
+                                                                           metrics, stopping_} {}
 
 void server::listen() {
-    auto endpoint = resolve_endpoint(io_, options_.host, options_.port);
+    auto endpoint = resolve_endpoint(loops_.main(), options_.host, options_.port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -83,7 +82,7 @@ asio::awaitable<void> server::accept_loop() {
     auto backoff = std::chrono::milliseconds(1);
     asio::steady_timer timer(acceptor_.get_executor());
     while (!stopping_) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), use_tuple);
+        auto [ec, socket] = co_await acceptor_.async_accept(loops_.next(), use_tuple);
         if (stopping_ || ec == asio::error::operation_aborted) {
             break;
         }
@@ -129,7 +128,8 @@ void server::end_connections(bool idle_only) {
             continue;
         }
         asio::post(conn->stream.get_executor(), [conn, idle_only] {
-            // Checked again on the strand: a request may have arrived since the check above.
+            // Checked again on the connection's loop: a request may have arrived since the check
+            // above.
             if (idle_only && conn->busy) {
                 return;
             }

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "http/connection.hpp"
+#include "http/event_loops.hpp"
 #include "http/session.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
@@ -14,17 +14,18 @@
 
 namespace simplefs::http {
 
-/// Accepts connections and runs a session for each on its own strand; knows how to drain them.
+/// Accepts connections on the main loop and runs a session for each on one of the loops (round
+/// robin); knows how to drain them.
 class server {
 public:
-    server(boost::asio::io_context& io, const server_options& options, const router& routes,
+    server(event_loops& loops, const server_options& options, const router& routes,
            const cors_policy& cors, runtime::blocking_pool& pool,
            metrics::service_metrics& metrics);
 
     /// Binds and listens on options.host:options.port. Throws boost::system::system_error.
     void listen();
     std::uint16_t local_port() const;
-    /// Starts the accept loop on the io_context.
+    /// Starts the accept loop on the main loop.
     void start();
     /// Stops accepting, closes idle connections, lets requests in flight finish within the
     /// shutdown grace, then ends the rest (their uploads are aborted: temp files removed).
@@ -36,7 +37,7 @@ private:
     void end_connections(bool idle_only);
     std::size_t open_connections();
 
-    boost::asio::io_context& io_;
+    event_loops& loops_;
     const server_options& options_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::atomic<bool> stopping_{false};

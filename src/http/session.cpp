@@ -38,6 +38,9 @@ using boost::system::error_code;
 using parser_type = bhttp::request_parser<bhttp::buffer_body>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+/// Streamed bodies up to this size are read on the network thread when their bytes are in
+/// memory, and go out with the header in one write: no trip to the blocking pool.
+constexpr std::uint64_t inline_body_limit = 64 * 1024;
 /// Largest sendfile() call; bounds the time a pool thread spends on one connection.
 constexpr std::uint64_t max_sendfile_chunk = 8u << 20;
 /// After a response that left a request body unread, read and discard at most this much (and
@@ -237,6 +240,18 @@ asio::awaitable<error_code> send_read_body(connection& conn, body_stream& body,
     co_return error_code{};
 }
 
+/// Moves a small streamed body into the message when it can be read without waiting on a disk.
+void inline_small_body(response& res) {
+    if (!res.stream || res.stream->size() > inline_body_limit) {
+        return;
+    }
+    std::string bytes(static_cast<std::size_t>(res.stream->size()), '\0');
+    if (res.stream->try_read_all_now(bytes)) {
+        res.message.body() = std::move(bytes);
+        res.stream.reset();
+    }
+}
+
 struct write_outcome {
     error_code ec;
     std::uint64_t body_bytes = 0;
@@ -250,6 +265,9 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
     msg.set(field::date, format_http_date(std::chrono::system_clock::now()));
     msg.keep_alive(keep_alive);
     const bool bodyless_status = has_no_body(msg.result());
+    if (!head_request && !bodyless_status) {
+        inline_small_body(res);
+    }
     const std::uint64_t length = res.stream ? res.stream->size() : msg.body().size();
     if (bodyless_status) {
         msg.erase(field::content_length);
@@ -394,7 +412,7 @@ asio::awaitable<header_outcome> read_header(connection& conn, beast::flat_buffer
     auto armed = std::make_shared<bool>(true);
     auto fired = std::make_shared<bool>(false);
     asio::steady_timer timer(conn.stream.get_executor(), timeout);
-    // Runs on the connection's strand, like this coroutine: no race on armed/fired.
+    // Runs on the connection's loop (one thread), like this coroutine: no race on armed/fired.
     timer.async_wait([&conn, armed, fired](const error_code& e) {
         if (!e && *armed) {
             *fired = true;
@@ -458,9 +476,10 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
         const bool keep_alive =
             parser.get().keep_alive() && !res.close && !body_left && !svc.stopping;
         const bool head_request = header.method() == verb::head;
+        const bool file_download = res.stream != nullptr;
         auto written = co_await write_response(*conn, res, head_request, keep_alive, svc);
         in_flight.reset();
-        if (res.stream) {
+        if (file_download) {
             svc.metrics.add_download_bytes(written.body_bytes);
         }
 

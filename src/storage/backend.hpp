@@ -114,7 +114,8 @@ struct list_page {
     std::optional<std::string> next_after{};
 };
 
-/// An open file for reading. All calls block: run them on the blocking pool.
+/// An open file for reading. All calls but try_read_cached_at block: run them on the blocking
+/// pool.
 class file_reader {
 public:
     virtual ~file_reader() = default;
@@ -122,6 +123,13 @@ public:
     virtual const file_info& info() const = 0;
     /// Reads up to buffer.size() bytes at offset; 0 means end of file.
     virtual result<std::size_t> read_at(std::uint64_t offset, std::span<char> buffer) = 0;
+    /// Like read_at, but only from memory (the page cache) and so safe on a network thread:
+    /// errc::would_block when the bytes would have to come from a disk or a server.
+    virtual result<std::size_t> try_read_cached_at(std::uint64_t offset, std::span<char> buffer) {
+        (void)offset;
+        (void)buffer;
+        return errc::would_block;
+    }
     /// A descriptor the caller may sendfile() from, or -1 when the backend has none.
     /// It stays owned by the reader.
     virtual int native_handle() const noexcept { return -1; }
@@ -159,7 +167,8 @@ public:
 /// Names are relative paths validated by the backend with storage::validate_name
 /// (storage/name.hpp); a bad name gives errc::invalid_name and touches nothing. No operation
 /// reads, creates or removes anything outside the root, also through symbolic links
-/// (errc::escapes_root). Every call blocks; callers run them on the blocking pool.
+/// (errc::escapes_root). Every call blocks (except health and the try_*_cached ones); callers run
+/// them on the blocking pool.
 class backend {
 public:
     virtual ~backend() = default;
@@ -168,6 +177,13 @@ public:
     virtual result<file_info> stat(std::string_view name) = 0;
     /// Opens a regular file for reading; errors as stat.
     virtual result<std::unique_ptr<file_reader>> open_read(std::string_view name) = 0;
+    /// Like open_read, but only when everything it needs is in memory, so a network thread may
+    /// call it; errc::would_block otherwise (also for any failure: open_read gives the real
+    /// error), and the caller runs open_read on the blocking pool.
+    virtual result<std::unique_ptr<file_reader>> try_open_read_cached(std::string_view name) {
+        (void)name;
+        return errc::would_block;
+    }
     /// Starts an upload to name; parent folders are created on demand. errc::is_directory when
     /// a folder has the name.
     virtual result<std::unique_ptr<file_writer>> create_writer(std::string_view name,

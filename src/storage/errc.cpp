@@ -33,6 +33,8 @@ public:
                 return "the content does not match the supplied digest";
             case errc::unavailable:
                 return "the storage cluster cannot be reached";
+            case errc::would_block:
+                return "the answer is not in memory";
         }
         return "unknown storage error";
     }

@@ -20,6 +20,7 @@ enum class errc {
     precondition_failed,  ///< the current version of the name is not the expected one (If-Match)
     digest_mismatch,      ///< a client-supplied digest did not match the bytes received
     unavailable,          ///< the storage cluster cannot be reached (backend::health not ready)
+    would_block,          ///< a try_*_cached call would have to wait on a disk or the network
 };
 
 const boost::system::error_category& storage_category() noexcept;

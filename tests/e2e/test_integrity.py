@@ -197,3 +197,20 @@ def test_repr_digest_of_hand_placed_file_is_right(server):
     etag = r.headers.get("etag")
     if etag and re.fullmatch(r'"[0-9a-f]{64}"', etag):
         assert etag == strong_etag(data), "a SHA-256 ETag that is not the content's"
+
+
+def test_repeated_downloads_follow_every_overwrite(server):
+    """Hot small files are served from memory on the network threads (metadata cached per file
+    version): a download after an overwrite must never show the previous content or validators."""
+    name = random_name(".bin")
+    session = requests.Session()
+    for round_number in range(40):
+        data = os.urandom(1 + (round_number * 997) % 60_000)
+        assert put_file(server, name, data).status_code in (200, 201, 204)
+        for _ in range(3):
+            r = session.get(server.url(f"/files/{name}"), headers={"Want-Repr-Digest": "sha-256=1"},
+                            timeout=TIMEOUT)
+            assert r.status_code == 200
+            assert r.content == data, f"round {round_number}: stale or wrong bytes"
+            assert r.headers["ETag"] == strong_etag(data)
+            assert r.headers["Repr-Digest"] == sha256_digest_field(data)

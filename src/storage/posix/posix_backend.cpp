@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -79,15 +82,52 @@ result<bool> bool_error(error_code ec) noexcept {
     return {boost::system::in_place_error, ec};
 }
 
+/// Whether other machines may write under this descriptor (f_type values from linux/magic.h).
+bool on_shared_filesystem(int fd) noexcept {
+    constexpr long ceph_magic = 0x00c36400;
+    constexpr long fuse_magic = 0x65735546;
+    constexpr long nfs_magic = 0x6969;
+    constexpr long smb2_magic = 0xfe534d42;
+    constexpr long cifs_magic = 0xff534d42;
+    struct statfs fs {};
+    if (::fstatfs(fd, &fs) != 0) {
+        return true;  // unknown: be careful
+    }
+    const long type = static_cast<long>(fs.f_type);
+    return type == ceph_magic || type == fuse_magic || type == nfs_magic || type == smb2_magic ||
+           type == cifs_magic;
+}
+
 bool is_unsupported(int error) noexcept {
     return error == ENOTSUP || error == EOPNOTSUPP;
 }
 
 }  // namespace
 
+/// What the xattrs say about one version of a file, kept so that reads of hot files need no
+/// xattr calls (try_open_read_cached).
+struct stored_metadata {
+    std::string sha256_hex;
+    std::string content_type;
+};
+
+/// The device of the root when it is on a local filesystem, where reads from memory cannot
+/// wait on a server; nullopt on a shared one.
+std::optional<dev_t> local_root_device(int root_fd) noexcept {
+    struct stat st {};
+    if (on_shared_filesystem(root_fd) || ::fstat(root_fd, &st) != 0) {
+        return std::nullopt;
+    }
+    return st.st_dev;
+}
+
 struct posix_backend::shared_state {
     shared_state(int root, posix_options options)
-        : root_fd(root), opts(options), digests(options.digest_cache_entries) {}
+        : root_fd(root),
+          opts(options),
+          digests(options.digest_cache_entries),
+          local_device(local_root_device(root)),
+          metadata(local_device ? options.digest_cache_entries : 0) {}
     ~shared_state() { ::close(root_fd); }
     shared_state(const shared_state&) = delete;
     shared_state& operator=(const shared_state&) = delete;
@@ -113,6 +153,10 @@ struct posix_backend::shared_state {
     const int root_fd;  ///< O_PATH descriptor of the root
     const posix_options opts;
     digest_cache digests;
+    /// Set when the root is on a local filesystem: files on this device may be opened on a
+    /// network thread (try_open_read_cached).
+    const std::optional<dev_t> local_device;
+    version_cache<stored_metadata> metadata;  ///< empty unless local_device
     std::mutex no_xattr_mutex;
     std::vector<dev_t> no_xattr_devices;  ///< devices where setting a user xattr gave ENOTSUP
 };
@@ -247,6 +291,10 @@ result<file_info> info_of(shared_state& state, int fd, const struct stat& st) {
     info.modified = to_time_point(current.st_mtim);
     info.sha256_hex = std::move(*digest);
     info.content_type = read_content_type_xattr(fd);
+    // Not when the file changed while it was hashed: the digest may be of neither version.
+    if (version_of(current) == version_of(st)) {
+        state.metadata.insert(version_of(current), {info.sha256_hex, info.content_type});
+    }
     return info;
 }
 
@@ -390,6 +438,18 @@ public:
                 return last_error();
             }
         }
+    }
+
+    result<std::size_t> try_read_cached_at(std::uint64_t offset, std::span<char> buffer) override {
+        if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
+            return std::size_t{0};
+        }
+        iovec vec{buffer.data(), buffer.size()};
+        const ssize_t n = ::preadv2(fd_.get(), &vec, 1, static_cast<off_t>(offset), RWF_NOWAIT);
+        if (n < 0) {
+            return errc::would_block;  // EAGAIN, or a filesystem without RWF_NOWAIT
+        }
+        return static_cast<std::size_t>(n);
     }
 
     int native_handle() const noexcept override { return fd_.get(); }
@@ -886,6 +946,48 @@ result<std::unique_ptr<file_reader>> posix_backend::open_read(std::string_view n
     return std::make_unique<posix_reader>(std::move(file->fd), std::move(*info));
 }
 
+result<std::unique_ptr<file_reader>> posix_backend::try_open_read_cached(std::string_view name) {
+    if (!state_->local_device || validate_name(name)) {
+        return errc::would_block;
+    }
+    open_how how{};
+    how.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    // RESOLVE_CACHED: EAGAIN unless every path component is in the dentry cache.
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_CACHED;
+    const std::string path(name);
+    const long opened = ::syscall(SYS_openat2, state_->root_fd, path.c_str(), &how, sizeof how);
+    if (opened < 0) {
+        return errc::would_block;
+    }
+    unique_fd fd(static_cast<int>(opened));
+    // AT_STATX_DONT_SYNC: never ask a server (a network filesystem mounted below the root is
+    // ruled out by the device check, but only after this call).
+    struct statx sx {};
+    if (::statx(fd.get(), "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &sx) != 0 ||
+        !S_ISREG(sx.stx_mode) ||
+        makedev(sx.stx_dev_major, sx.stx_dev_minor) != *state_->local_device) {
+        return errc::would_block;
+    }
+    const timespec mtime{sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec};
+    const timespec ctime{sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec};
+    const file_version version{.device = *state_->local_device,
+                               .inode = sx.stx_ino,
+                               .size = sx.stx_size,
+                               .mtime_ns = to_nanoseconds(mtime),
+                               .ctime_ns = to_nanoseconds(ctime)};
+    auto metadata = state_->metadata.find(version);
+    const int flags = ::fcntl(fd.get(), F_GETFL);
+    if (!metadata || flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        return errc::would_block;
+    }
+    file_info info;
+    info.size = sx.stx_size;
+    info.modified = to_time_point(mtime);
+    info.sha256_hex = std::move(metadata->sha256_hex);
+    info.content_type = std::move(metadata->content_type);
+    return std::make_unique<posix_reader>(std::move(fd), std::move(info));
+}
+
 result<std::unique_ptr<file_writer>> posix_backend::create_writer(std::string_view name,
                                                                   const writer_options& opts) {
     if (const error_code ec = validate_name(name)) {
@@ -1071,26 +1173,6 @@ result<disk_usage> posix_backend::usage() {
         denominator == 0 ? 0.0 : static_cast<double>(used) / static_cast<double>(denominator);
     return usage;
 }
-
-namespace {
-
-/// Whether other machines may write under this descriptor (f_type values from linux/magic.h).
-bool on_shared_filesystem(int fd) noexcept {
-    constexpr long ceph_magic = 0x00c36400;
-    constexpr long fuse_magic = 0x65735546;
-    constexpr long nfs_magic = 0x6969;
-    constexpr long smb2_magic = 0xfe534d42;
-    constexpr long cifs_magic = 0xff534d42;
-    struct statfs fs {};
-    if (::fstatfs(fd, &fs) != 0) {
-        return true;  // unknown: be careful
-    }
-    const long type = static_cast<long>(fs.f_type);
-    return type == ceph_magic || type == fuse_magic || type == nfs_magic || type == smb2_magic ||
-           type == cifs_magic;
-}
-
-}  // namespace
 
 result<std::size_t> posix_backend::remove_stale_temp_files() {
     const bool shared = on_shared_filesystem(state_->root_fd);

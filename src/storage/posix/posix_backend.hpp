@@ -68,6 +68,9 @@ public:
 
     result<file_info> stat(std::string_view name) override;
     result<std::unique_ptr<file_reader>> open_read(std::string_view name) override;
+    /// On a local filesystem, when the name resolves from the dentry cache and the file's
+    /// metadata was read before (same device, inode, size, mtime, ctime); never on a shared one.
+    result<std::unique_ptr<file_reader>> try_open_read_cached(std::string_view name) override;
     result<std::unique_ptr<file_writer>> create_writer(std::string_view name,
                                                        const writer_options& opts = {}) override;
     result<void> remove(std::string_view name, const remove_options& opts = {}) override;

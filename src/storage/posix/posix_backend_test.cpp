@@ -841,6 +841,67 @@ TEST_F(posix_backend_test, content_type_round_trip) {
     EXPECT_EQ(backend_->stat("page.html")->content_type, "");
 }
 
+bool would_block(const result<std::unique_ptr<file_reader>>& opened) {
+    return !opened && opened.error() == errc::would_block;
+}
+
+TEST_F(posix_backend_test, cached_open_serves_what_open_read_learnt) {
+    ASSERT_TRUE(put_with("hot.txt", "hot bytes", {.content_type = "text/plain"}).has_value());
+    // Nothing learnt yet about this version: the caller must go to the pool.
+    EXPECT_TRUE(would_block(backend_->try_open_read_cached("hot.txt")));
+    auto slow = backend_->open_read("hot.txt");
+    ASSERT_TRUE(slow.has_value());
+
+    auto fast = backend_->try_open_read_cached("hot.txt");
+    ASSERT_TRUE(fast.has_value()) << fast.error().message();
+    const auto& info = (*fast)->info();
+    EXPECT_EQ(info.size, 9u);
+    EXPECT_EQ(info.sha256_hex, (*slow)->info().sha256_hex);
+    EXPECT_EQ(info.sha256_hex, openssl_sha256_hex("hot bytes"));
+    EXPECT_EQ(info.content_type, "text/plain");
+    EXPECT_EQ(info.modified, (*slow)->info().modified);
+    char buffer[16];
+    auto n = (*fast)->try_read_cached_at(4, std::span<char>(buffer, sizeof buffer));
+    ASSERT_TRUE(n.has_value()) << n.error().message();
+    EXPECT_EQ(std::string(buffer, *n), "bytes");
+    EXPECT_EQ(read_all(**fast), "hot bytes");
+}
+
+TEST_F(posix_backend_test, cached_open_never_serves_an_older_version) {
+    put("v.txt", "version one");
+    ASSERT_TRUE(backend_->open_read("v.txt").has_value());
+    ASSERT_TRUE(backend_->try_open_read_cached("v.txt").has_value());
+
+    put("v.txt", "version two");  // a new inode
+    EXPECT_TRUE(would_block(backend_->try_open_read_cached("v.txt")));
+    ASSERT_TRUE(backend_->open_read("v.txt").has_value());
+    auto fast = backend_->try_open_read_cached("v.txt");
+    ASSERT_TRUE(fast.has_value());
+    EXPECT_EQ((*fast)->info().sha256_hex, openssl_sha256_hex("version two"));
+
+    {  // changed in place by hand: same inode, new size and times
+        std::ofstream out(root_ / "v.txt", std::ios::binary | std::ios::app);
+        out << " and more";
+    }
+    EXPECT_TRUE(would_block(backend_->try_open_read_cached("v.txt")));
+    auto slow = backend_->open_read("v.txt");
+    ASSERT_TRUE(slow.has_value());
+    auto again = backend_->try_open_read_cached("v.txt");
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ((*again)->info().size, 20u);
+    EXPECT_EQ((*again)->info().sha256_hex, (*slow)->info().sha256_hex);
+    EXPECT_EQ(read_all(**again), "version two and more");
+}
+
+TEST_F(posix_backend_test, cached_open_leaves_every_failure_to_open_read) {
+    put("dir/inside.txt", "x");
+    fs::create_symlink(outside_ / "secret.txt", root_ / "out.txt");
+    ASSERT_TRUE(backend_->stat("dir/inside.txt").has_value());
+    for (const char* name : {"missing.txt", "dir", "out.txt", "../outside/secret.txt", "a//b"}) {
+        EXPECT_TRUE(would_block(backend_->try_open_read_cached(name))) << name;
+    }
+}
+
 TEST_F(posix_backend_test, unsafe_content_type_is_not_stored) {
     for (const std::string& bad : {std::string("text/plain\r\nX-Evil: 1"), std::string(256, 'a'),
                                    std::string("text/\x7f"), std::string("text/\xc3\xa9")}) {
