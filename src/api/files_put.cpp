@@ -10,7 +10,6 @@
 #include <boost/beast/http/error.hpp>
 
 #include <optional>
-#include <vector>
 
 namespace simplefs::api {
 namespace {
@@ -64,24 +63,15 @@ boost::asio::awaitable<http::response> put_file(services& svc, http::request& re
         co_await svc.pool.run([&] { writer.reset(); });
     };
 
-    std::vector<char> buffer(svc.options.chunk_size);
-    for (;;) {
-        boost::system::error_code ec;
-        auto n = co_await req.body.read_some(buffer, ec);
-        if (ec) {
-            co_await discard();
-            co_return body_failure(svc, req, ec);
-        }
-        if (n == 0) {
-            break;
-        }
-        auto written = co_await svc.pool.run([&] { return writer->write({buffer.data(), n}); });
-        if (!written) {
-            co_await discard();
-            svc.metrics.count_upload_failure("io_error");
-            co_return storage_problem(written.error());
-        }
-        svc.metrics.add_upload_bytes(n);
+    const auto copied = co_await copy_body(svc, req.body, *writer);
+    if (copied.read_error) {
+        co_await discard();
+        co_return body_failure(svc, req, copied.read_error);
+    }
+    if (copied.write_error) {
+        co_await discard();
+        svc.metrics.count_upload_failure("io_error");
+        co_return storage_problem(copied.write_error);
     }
 
     storage::commit_options options{.content_type = declared_content_type(req.header),

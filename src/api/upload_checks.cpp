@@ -1,14 +1,53 @@
 #include "api/upload_checks.hpp"
 
 #include "api/problem.hpp"
+#include "storage/backend.hpp"
 #include "storage/errc.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace simplefs::api {
 
 using http::status;
+
+boost::asio::awaitable<body_copy> copy_body(services& svc, http::body_reader& body,
+                                            storage::file_writer& writer) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    const std::size_t half = std::max<std::size_t>(svc.options.chunk_size / 2, 4096);
+    std::vector<char> current(half);
+    std::vector<char> next(half);
+    body_copy outcome;
+    std::size_t n = co_await body.read_some(current, outcome.read_error);
+    while (!outcome.read_error && n > 0) {
+        const std::span<const char> chunk(current.data(), n);
+        // Three steps at once: SHA-256 on one pool thread, the disk write on another, and the
+        // socket read of the next chunk on this network thread.
+        auto hash = svc.pool.run([&writer, chunk] { writer.hash_chunk(chunk); });
+        auto store = svc.pool.run([&writer, chunk] {
+            auto written = writer.store_chunk(chunk);
+            return written ? boost::system::error_code{} : written.error();
+        });
+        auto read_next = [&]() -> boost::asio::awaitable<std::size_t> {
+            co_return co_await body.read_some(next, outcome.read_error);
+        };
+        auto [write_error, m] = co_await (std::move(hash) && std::move(store) && read_next());
+        if (write_error) {
+            outcome.read_error = {};
+            outcome.write_error = write_error;
+            co_return outcome;
+        }
+        svc.metrics.add_upload_bytes(n);
+        std::swap(current, next);
+        n = m;
+    }
+    co_return outcome;
+}
 
 boost::asio::awaitable<std::optional<http::response>> refuse_if_disk_full(services& svc) {
     auto usage = co_await svc.pool.run([&] { return svc.store.usage(); });

@@ -143,7 +143,15 @@ public:
     virtual ~file_writer() = default;
     /// Appends data to the temp file, feeding the SHA-256 (and MD5 if asked for) as bytes pass.
     /// Fails with errc::io_error after commit, abort, sha256_hex() or md5_hex().
-    virtual result<void> write(std::span<const char> data) = 0;
+    result<void> write(std::span<const char> data) {
+        hash_chunk(data);
+        return store_chunk(data);
+    }
+    /// The two halves of write, which may run at the same time on two threads (the digest of a
+    /// chunk on one, its disk write on the other). Every chunk goes through both, chunk after
+    /// chunk, before sha256_hex() or commit. hash_chunk does nothing after sha256_hex().
+    virtual void hash_chunk(std::span<const char> data) = 0;
+    virtual result<void> store_chunk(std::span<const char> data) = 0;
     /// Lower-case hex SHA-256 of all bytes written. Finishes the digests: later writes fail.
     /// Call it after the last write; it stays valid through commit.
     virtual std::string sha256_hex() const = 0;

@@ -856,16 +856,22 @@ public:
         }
     }
 
-    result<void> write(std::span<const char> data) override {
+    void hash_chunk(std::span<const char> data) override {
+        if (finished_) {
+            return;
+        }
+        sha_.update(data);
+        if (md5_) {
+            md5_->update(data);
+        }
+    }
+
+    result<void> store_chunk(std::span<const char> data) override {
         if (!open_ || finished_) {
             return errc::io_error;
         }
         if (const error_code ec = mount_.check_ready()) {
             return fail(ec);
-        }
-        sha_.update(data);
-        if (md5_) {
-            md5_->update(data);
         }
         const char* next = data.data();
         std::size_t left = data.size();
