@@ -256,11 +256,11 @@ boost::asio::awaitable<http::response> post_files(services& svc, http::request& 
 
     body_digests digests(std::move(expected));
     form_upload form(svc, std::move(*boundary));
-    std::vector<char> buffer(svc.options.chunk_size);
+    const body_buffer buffer(svc.options.chunk_size, req.body.content_length());
     std::optional<http::response> failure;
     while (!failure) {
         error_code ec;
-        auto n = co_await req.body.read_some(buffer, ec);
+        auto n = co_await req.body.read_some(buffer.span(), ec);
         if (ec) {
             failure = body_failure(svc, req, ec);
         } else if (n == 0) {
@@ -275,9 +275,9 @@ boost::asio::awaitable<http::response> post_files(services& svc, http::request& 
             failure = std::move(answer);
         } else {
             if (digests.active()) {
-                co_await svc.pool.run([&] { digests.update({buffer.data(), n}); });
+                co_await svc.pool.run([&] { digests.update({buffer.data.get(), n}); });
             }
-            failure = co_await form.feed({buffer.data(), n});
+            failure = co_await form.feed({buffer.data.get(), n});
         }
     }
     co_await form.discard();

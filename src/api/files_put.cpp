@@ -37,52 +37,63 @@ boost::asio::awaitable<http::response> put_file(services& svc, http::request& re
                                        "Malformed Content-Digest or Content-MD5 field");
     }
 
-    // RFC 9110 §13.2.2 against the current version; the commit re-checks it atomically.
-    auto current = co_await svc.pool.run([&] { return svc.store.stat(name); });
-    if (!current && current.error() != storage::errc::not_found) {
-        co_return storage_problem(current.error());
-    }
-    const storage::file_info* existing = current ? &*current : nullptr;
+    // One trip to the pool before the body: the current version (RFC 9110 §13.2.2; the commit
+    // re-checks it atomically), the disk threshold, and the temp file.
+    struct prepared {
+        std::optional<http::response> refusal{};
+        std::unique_ptr<storage::file_writer> writer{};
+        storage::commit_options options{};
+    };
     const request_conditions conditions(req.header);
-    const auto outcome = http::evaluate_preconditions(conditions.view(), state_of(existing),
-                                                      /*method_is_get_or_head=*/false, false);
-    if (outcome.result != http::precondition_result::proceed) {
-        co_return http::error_response(status::precondition_failed, "Precondition Failed");
+    auto ready = co_await svc.pool.run([&]() -> prepared {
+        auto current = svc.store.stat(name);
+        if (!current && current.error() != storage::errc::not_found) {
+            return {storage_problem(current.error())};
+        }
+        const storage::file_info* existing = current ? &*current : nullptr;
+        const auto outcome = http::evaluate_preconditions(conditions.view(), state_of(existing),
+                                                          /*method_is_get_or_head=*/false, false);
+        if (outcome.result != http::precondition_result::proceed) {
+            return {http::error_response(status::precondition_failed, "Precondition Failed")};
+        }
+        if (auto refusal = disk_full_refusal(svc)) {
+            return {std::move(refusal)};
+        }
+        auto created = svc.store.create_writer(name, {.md5 = digests.md5_hex.has_value()});
+        if (!created) {
+            return {storage_problem(created.error())};
+        }
+        prepared out{.refusal = std::nullopt,
+                     .writer = std::move(*created),
+                     .options = {.content_type = declared_content_type(req.header),
+                                 .create_only = conditions.create_only(),
+                                 .expected_sha256 = std::nullopt,
+                                 .expected_client_sha256 = digests.sha256_hex,
+                                 .expected_client_md5 = digests.md5_hex}};
+        if (existing != nullptr && conditions.pins_current_version()) {
+            out.options.expected_sha256 = existing->sha256_hex;
+        }
+        return out;
+    });
+    if (ready.refusal) {
+        co_return std::move(*ready.refusal);
     }
-    if (auto refusal = co_await refuse_if_disk_full(svc)) {
-        co_return std::move(*refusal);
-    }
-
-    auto created = co_await svc.pool.run(
-        [&] { return svc.store.create_writer(name, {.md5 = digests.md5_hex.has_value()}); });
-    if (!created) {
-        co_return storage_problem(created.error());
-    }
-    auto writer = std::move(*created);
+    auto& writer = ready.writer;
     auto discard = [&]() -> boost::asio::awaitable<void> {
         co_await svc.pool.run([&] { writer.reset(); });
     };
 
-    const auto copied = co_await copy_body(svc, req.body, *writer);
-    if (copied.read_error) {
+    const auto stored = co_await store_body(svc, req.body, *writer, ready.options);
+    if (stored.read_error) {
         co_await discard();
-        co_return body_failure(svc, req, copied.read_error);
+        co_return body_failure(svc, req, stored.read_error);
     }
-    if (copied.write_error) {
+    if (stored.write_error) {
         co_await discard();
         svc.metrics.count_upload_failure("io_error");
-        co_return storage_problem(copied.write_error);
+        co_return storage_problem(stored.write_error);
     }
-
-    storage::commit_options options{.content_type = declared_content_type(req.header),
-                                    .create_only = conditions.create_only(),
-                                    .expected_sha256 = std::nullopt,
-                                    .expected_client_sha256 = digests.sha256_hex,
-                                    .expected_client_md5 = digests.md5_hex};
-    if (existing != nullptr && conditions.pins_current_version()) {
-        options.expected_sha256 = existing->sha256_hex;
-    }
-    auto committed = co_await svc.pool.run([&] { return writer->commit(options); });
+    const auto& committed = *stored.committed;
     if (!committed) {
         co_await discard();
         co_return commit_failure(svc, committed.error());

@@ -10,53 +10,84 @@
 
 #include <algorithm>
 #include <utility>
-#include <vector>
 
 namespace simplefs::api {
 
 using http::status;
 
-boost::asio::awaitable<body_copy> copy_body(services& svc, http::body_reader& body,
-                                            storage::file_writer& writer) {
+body_buffer::body_buffer(std::size_t chunk_size, std::optional<std::uint64_t> content_length)
+    : size(static_cast<std::size_t>(
+          std::clamp<std::uint64_t>(content_length.value_or(chunk_size), 1, chunk_size))),
+      data(std::make_unique_for_overwrite<char[]>(size)) {}
+
+boost::asio::awaitable<stored_body> store_body(services& svc, http::body_reader& body,
+                                               storage::file_writer& writer,
+                                               const storage::commit_options& options) {
     using namespace boost::asio::experimental::awaitable_operators;
+    using boost::system::error_code;
     const std::size_t half = std::max<std::size_t>(svc.options.chunk_size / 2, 4096);
-    std::vector<char> current(half);
-    std::vector<char> next(half);
-    body_copy outcome;
-    std::size_t n = co_await body.read_some(current, outcome.read_error);
-    while (!outcome.read_error && n > 0) {
-        const std::span<const char> chunk(current.data(), n);
+    body_buffer current(half, body.content_length());
+    body_buffer next(half, body.content_length());
+    const auto complete = [&body] {
+        const auto length = body.content_length();
+        return length && body.bytes_read() == *length;
+    };
+    stored_body out;
+    std::size_t n = co_await body.read_some(current.span(), out.read_error);
+    while (!out.read_error && n > 0) {
+        const std::span<const char> chunk(current.data.get(), n);
+        if (complete()) {
+            co_await svc.pool.run([&] {
+                writer.hash_chunk(chunk);
+                if (auto stored = writer.store_chunk(chunk); !stored) {
+                    out.write_error = stored.error();
+                } else {
+                    out.committed = writer.commit(options);
+                }
+            });
+            if (!out.write_error) {
+                svc.metrics.add_upload_bytes(n);
+            }
+            co_return out;
+        }
         // Three steps at once: SHA-256 on one pool thread, the disk write on another, and the
         // socket read of the next chunk on this network thread.
         auto hash = svc.pool.run([&writer, chunk] { writer.hash_chunk(chunk); });
         auto store = svc.pool.run([&writer, chunk] {
-            auto written = writer.store_chunk(chunk);
-            return written ? boost::system::error_code{} : written.error();
+            auto stored = writer.store_chunk(chunk);
+            return stored ? error_code{} : stored.error();
         });
         auto read_next = [&]() -> boost::asio::awaitable<std::size_t> {
-            co_return co_await body.read_some(next, outcome.read_error);
+            co_return co_await body.read_some(next.span(), out.read_error);
         };
         auto [write_error, m] = co_await (std::move(hash) && std::move(store) && read_next());
         if (write_error) {
-            outcome.read_error = {};
-            outcome.write_error = write_error;
-            co_return outcome;
+            out.read_error = {};
+            out.write_error = write_error;
+            co_return out;
         }
         svc.metrics.add_upload_bytes(n);
         std::swap(current, next);
         n = m;
     }
-    co_return outcome;
+    if (!out.read_error) {
+        out.committed = co_await svc.pool.run([&] { return writer.commit(options); });
+    }
+    co_return out;
+}
+
+std::optional<http::response> disk_full_refusal(services& svc) {
+    auto usage = svc.store.usage();
+    if (usage && usage->used_fraction * 100.0 >= svc.options.disk_usage_threshold) {
+        svc.metrics.count_upload_failure("disk_usage_threshold");
+        return http::error_response(status::insufficient_storage,
+                                    "Insufficient Storage: disk usage above the threshold");
+    }
+    return std::nullopt;
 }
 
 boost::asio::awaitable<std::optional<http::response>> refuse_if_disk_full(services& svc) {
-    auto usage = co_await svc.pool.run([&] { return svc.store.usage(); });
-    if (usage && usage->used_fraction * 100.0 >= svc.options.disk_usage_threshold) {
-        svc.metrics.count_upload_failure("disk_usage_threshold");
-        co_return http::error_response(status::insufficient_storage,
-                                       "Insufficient Storage: disk usage above the threshold");
-    }
-    co_return std::nullopt;
+    co_return co_await svc.pool.run([&] { return disk_full_refusal(svc); });
 }
 
 http::response body_failure(services& svc, const http::request& req,
