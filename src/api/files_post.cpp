@@ -7,12 +7,14 @@
 #include "storage/hasher.hpp"
 #include "storage/name.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@ namespace simplefs::api {
 namespace {
 
 using boost::system::error_code;
+using namespace boost::asio::experimental::awaitable_operators;
 using http::status;
 
 /// Largest `path` field value kept in memory.
@@ -172,11 +175,16 @@ private:
         if (current_ == nullptr) {
             co_return std::nullopt;
         }
-        auto written = co_await svc_.pool.run([&] {
-            return current_->writer->write({data.data(), data.size()});
+        // The digest and the disk write of the piece on two pool threads at once.
+        storage::file_writer* writer = current_->writer.get();
+        const std::span<const char> piece(data.data(), data.size());
+        auto hash = svc_.pool.run([writer, piece] { writer->hash_chunk(piece); });
+        auto store = svc_.pool.run([writer, piece] {
+            auto stored = writer->store_chunk(piece);
+            return stored ? error_code{} : stored.error();
         });
-        if (!written) {
-            co_return fail("io_error", storage_problem(written.error()));
+        if (const error_code failed = co_await (std::move(hash) && std::move(store))) {
+            co_return fail("io_error", storage_problem(failed));
         }
         svc_.metrics.add_upload_bytes(data.size());
         co_return std::nullopt;
@@ -256,11 +264,14 @@ boost::asio::awaitable<http::response> post_files(services& svc, http::request& 
 
     body_digests digests(std::move(expected));
     form_upload form(svc, std::move(*boundary));
-    const body_buffer buffer(svc.options.chunk_size, req.body.content_length());
+    // As in store_body: the socket read of the next chunk overlaps the work on this one.
+    const std::size_t half = std::max<std::size_t>(svc.options.chunk_size / 2, 4096);
+    body_buffer current(half, req.body.content_length());
+    body_buffer next(half, req.body.content_length());
+    error_code ec;
+    std::size_t n = co_await req.body.read_some(current.span(), ec);
     std::optional<http::response> failure;
     while (!failure) {
-        error_code ec;
-        auto n = co_await req.body.read_some(buffer.span(), ec);
         if (ec) {
             failure = body_failure(svc, req, ec);
         } else if (n == 0) {
@@ -274,10 +285,20 @@ boost::asio::awaitable<http::response> post_files(services& svc, http::request& 
             }
             failure = std::move(answer);
         } else {
-            if (digests.active()) {
-                co_await svc.pool.run([&] { digests.update({buffer.data.get(), n}); });
-            }
-            failure = co_await form.feed({buffer.data.get(), n});
+            const std::string_view chunk(current.data.get(), n);
+            auto process = [&]() -> boost::asio::awaitable<std::optional<http::response>> {
+                if (digests.active()) {
+                    co_await svc.pool.run([&] { digests.update({chunk.data(), chunk.size()}); });
+                }
+                co_return co_await form.feed(chunk);
+            };
+            auto read_next = [&]() -> boost::asio::awaitable<std::size_t> {
+                co_return co_await req.body.read_some(next.span(), ec);
+            };
+            auto [outcome, m] = co_await (process() && read_next());
+            failure = std::move(outcome);
+            std::swap(current, next);
+            n = m;
         }
     }
     co_await form.discard();
