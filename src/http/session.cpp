@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -39,7 +40,7 @@ using parser_type = bhttp::request_parser<bhttp::buffer_body>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 /// Streamed bodies up to this size are read on the network thread when their bytes are in
-/// memory, and go out with the header in one write: no trip to the blocking pool.
+/// memory (page cache), and go out with the header in one write: no trip to the blocking pool.
 constexpr std::uint64_t inline_body_limit = 64 * 1024;
 /// Largest sendfile() call; bounds the time a pool thread spends on one connection.
 constexpr std::uint64_t max_sendfile_chunk = 8u << 20;
@@ -240,16 +241,23 @@ asio::awaitable<error_code> send_read_body(connection& conn, body_stream& body,
     co_return error_code{};
 }
 
-/// Moves a small streamed body into the message when it can be read without waiting on a disk.
-void inline_small_body(response& res) {
-    if (!res.stream || res.stream->size() > inline_body_limit) {
-        return;
+/// Sends a small streamed body with its header in one write when its bytes can be had without
+/// waiting on a disk; false (nothing sent) otherwise.
+asio::awaitable<std::optional<error_code>> try_write_inline(connection& conn, response& res) {
+    const auto size = static_cast<std::size_t>(res.stream->size());
+    if (size > inline_body_limit) {
+        co_return std::nullopt;
     }
-    std::string bytes(static_cast<std::size_t>(res.stream->size()), '\0');
-    if (res.stream->try_read_all_now(bytes)) {
-        res.message.body() = std::move(bytes);
-        res.stream.reset();
+    auto bytes = std::make_unique_for_overwrite<char[]>(size);
+    if (!res.stream->try_read_all_now({bytes.get(), size})) {
+        co_return std::nullopt;
     }
+    bhttp::response<bhttp::buffer_body> whole{std::move(res.message.base())};
+    whole.body().data = bytes.get();
+    whole.body().size = size;
+    whole.body().more = false;
+    auto [ec, n] = co_await bhttp::async_write(conn.stream, whole, use_tuple);
+    co_return ec;
 }
 
 struct write_outcome {
@@ -265,9 +273,6 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
     msg.set(field::date, format_http_date(std::chrono::system_clock::now()));
     msg.keep_alive(keep_alive);
     const bool bodyless_status = has_no_body(msg.result());
-    if (!head_request && !bodyless_status) {
-        inline_small_body(res);
-    }
     const std::uint64_t length = res.stream ? res.stream->size() : msg.body().size();
     if (bodyless_status) {
         msg.erase(field::content_length);
@@ -281,6 +286,13 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
         out.ec = ec;
         out.body_bytes = ec ? 0 : length;
         co_return out;
+    }
+    if (!head_request && !bodyless_status) {
+        if (auto sent = co_await try_write_inline(conn, res)) {
+            out.ec = *sent;
+            out.body_bytes = *sent ? 0 : length;
+            co_return out;
+        }
     }
     bhttp::response<bhttp::empty_body> header_only{std::move(msg.base())};
     auto [ec, n] = co_await bhttp::async_write(conn.stream, header_only, use_tuple);
