@@ -47,7 +47,7 @@ KiB, MiB, GiB = 1024, 1024**2, 1024**3
 SKIP = 77
 LOCK = Path(tempfile.gettempdir()) / "simplefs-bench.lock"
 
-# Sizes and counts. "full" is the issue's benchmark (about 8 minutes on 2 cores); "quick" only
+# Sizes and counts. "full" is the issue's benchmark (about 7 minutes on 2 cores); "quick" only
 # proves that every scenario runs and yields numbers (CTest bench.quick).
 PROFILES = {
     "full": dict(rounds=3, duration=3, small_files=1000, small_size=4 * KiB, big_size=1 * GiB,
@@ -748,23 +748,39 @@ def measure(server: Server, fn: Callable[[], dict]) -> dict:
     return result
 
 
-def run_all(bench: Bench, scenarios: list[Scenario], rounds: int) -> dict[str, dict[str, list]]:
+def run_all(bench: Bench, scenarios: list[Scenario], rounds: int,
+            deadline: float) -> tuple[dict[str, dict[str, list]], int]:
+    """Runs the rounds; stops early when one more round would end past the deadline."""
     raw: dict[str, dict[str, list]] = {sc.key: {name: [] for name in sc.servers} for sc in scenarios}
+    last_round = 0.0  # without the once-only scenarios
     for rnd in range(rounds):
+        if rnd > 0 and time.monotonic() + last_round > deadline:
+            print(f"bench: WARNING: stopping after {rnd} of {rounds} rounds: one more would exceed "
+                  "the time budget (--budget)", flush=True)
+            return raw, rnd
+        started, once = time.monotonic(), 0.0
         for sc in scenarios:
             if sc.once and rnd > 0:
                 continue
-            order = sc.servers[rnd % len(sc.servers):] + sc.servers[:rnd % len(sc.servers)]
-            for name in order:
-                server = bench.servers[name]
-                if sc.fresh:
-                    server.restart()
-                result = measure(server, lambda: sc.run(server, rnd))
-                raw[sc.key][name].append(result)
-                print(f"  [{time.monotonic() - bench.t0:4.0f} s] round {rnd + 1}/{rounds} {sc.key:<18} "
-                      f"{name:<16} {brief(result, sc.unit)}", flush=True)
-                clean_writes(server)
-    return raw
+            t = time.monotonic()
+            run_scenario(bench, sc, rnd, rounds, raw[sc.key])
+            once += time.monotonic() - t if sc.once else 0.0
+        last_round = time.monotonic() - started - once
+    return raw, rounds
+
+
+def run_scenario(bench: Bench, sc: Scenario, rnd: int, rounds: int, raw: dict[str, list]) -> None:
+    """One scenario against each of its servers, in an order that rotates from round to round."""
+    order = sc.servers[rnd % len(sc.servers):] + sc.servers[:rnd % len(sc.servers)]
+    for name in order:
+        server = bench.servers[name]
+        if sc.fresh:
+            server.restart()
+        result = measure(server, lambda: sc.run(server, rnd))
+        raw[name].append(result)
+        print(f"  [{time.monotonic() - bench.t0:4.0f} s] round {rnd + 1}/{rounds} {sc.key:<18} "
+              f"{name:<16} {brief(result, sc.unit)}", flush=True)
+        clean_writes(server)
 
 
 def brief(r: dict, unit: str) -> str:
@@ -962,11 +978,25 @@ def markdown_report(meta: dict, rows: list[Row], checks: list[dict]) -> str:
         "Peak RSS: VmHWM during the run (nginx: sum over master and workers). "
         "MB/s = 10^6 bytes per second.",
         "",
+        *warnings(meta),
         f"Integrity checks: {len(checks) - len(failed)}/{len(checks)} passed"
         + ("" if not failed else ": FAILED " + "; ".join(f"{c['server']}: {c['check']}" for c in failed))
         + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def warnings(meta: dict) -> list[str]:
+    found = []
+    if meta["rounds"] < meta["rounds_asked"]:
+        found.append(f"**Warning**: only {meta['rounds']} of {meta['rounds_asked']} rounds fitted in the "
+                     f"time budget of {meta['budget_s']:.0f} s.")
+    # The bench's own disk writes cost some kernel CPU too (writeback): about 0.05 cores.
+    if meta["foreign_cpu_s"] > 0.15 * meta["elapsed_s"] or meta["busy_cores_before"] > 0.2:
+        found.append(f"**Warning**: other programs were busy ({meta['foreign_cpu_s']:.0f} CPU-s during "
+                     f"a {meta['elapsed_s']:.0f} s run): every figure is skewed; run it again on a "
+                     "quiet machine.")
+    return [*found, ""] if found else []
 
 
 def human(size: int) -> str:
@@ -985,6 +1015,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="tiny sizes, 1 round of 1 s: proves it works")
     ap.add_argument("--rounds", type=int, help="rounds of every scenario (default 3, quick 1)")
     ap.add_argument("--duration", type=int, help="seconds per wrk run (default 3, quick 1)")
+    ap.add_argument("--budget", type=float, default=540,
+                    help="seconds: no new round starts that would end later (default 540)")
     ap.add_argument("--threads", type=int, default=2,
                     help="simplefs --threads and nginx worker_processes (default 2)")
     ap.add_argument("--client-threads", type=int, default=2, help="wrk threads (default 2)")
@@ -1071,7 +1103,7 @@ def bench_in(args: argparse.Namespace, prof: dict, work: Path, shm: Path, nofile
     print(f"bench: {args.simplefs} and {nginx_binary()}; data in {work}", flush=True)
     busy0, own0 = machine_busy_seconds(), own_cpu_seconds()
     time.sleep(1)
-    busy_before = machine_busy_seconds() - busy0 - (own_cpu_seconds() - own0)
+    busy_before = max(0.0, machine_busy_seconds() - busy0 - (own_cpu_seconds() - own0))
     if busy_before > 0.2:
         print(f"bench: WARNING: other programs keep {busy_before:.1f} cores busy: the figures will be "
               "skewed", flush=True)
@@ -1096,7 +1128,7 @@ def bench_in(args: argparse.Namespace, prof: dict, work: Path, shm: Path, nofile
         wanted = set(args.only.split(","))
         scenarios = [sc for sc in scenarios if sc.key in wanted]
     busy0, own0 = machine_busy_seconds(), own_cpu_seconds()
-    raw = run_all(bench, scenarios, args.rounds)
+    raw, rounds_done = run_all(bench, scenarios, args.rounds, t0 + args.budget)
     for server in servers.values():  # reaped: their CPU counts in own_cpu_seconds()
         server.stop()
     elapsed = time.monotonic() - t0
@@ -1105,7 +1137,8 @@ def bench_in(args: argparse.Namespace, prof: dict, work: Path, shm: Path, nofile
     rows = make_rows(scenarios, medians)
     meta = {"started": started, "elapsed_s": elapsed, "busy_cores_before": busy_before,
             "foreign_cpu_s": foreign, "profile":
-            "quick" if args.quick else "full", "rounds": args.rounds, "duration": args.duration,
+            "quick" if args.quick else "full", "rounds": rounds_done, "rounds_asked": args.rounds,
+            "budget_s": args.budget, "duration": args.duration,
             "threads": args.threads, "client_threads": args.client_threads, "sizes": prof,
             "machine": machine(args.simplefs)}
     write_results(args.out, meta, scenarios, raw, medians, rows, bench.checks)
