@@ -6,6 +6,7 @@
 #   make asan / tsan  sanitizer build + tests  make coverage
 #   make format       clang-format -i          make format-check
 #   make deps         install build+test deps  make clean
+#   make bench [ARGS="--quick"]  simplefs against nginx (bench/README.md)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,9 +28,10 @@ endif
 
 # Extra ctest arguments for the sanitizer and coverage targets; the 1 GiB
 # e2e test (label `large`) only runs in the release build by default.
-ASAN_CTEST_ARGS ?= -LE 'large|ceph'
-TSAN_CTEST_ARGS ?= -LE 'large|ceph'
-COVERAGE_CTEST_ARGS ?= -LE 'large|ceph'
+# Nor does bench.quick (label `bench`): a benchmark of a sanitizer build means nothing.
+ASAN_CTEST_ARGS ?= -LE 'large|ceph|bench'
+TSAN_CTEST_ARGS ?= -LE 'large|ceph|bench'
+COVERAGE_CTEST_ARGS ?= -LE 'large|ceph|bench'
 
 ARGS ?=
 # Where `make format` / `make format-check` look for *.hpp and *.cpp.
@@ -76,19 +78,22 @@ awk -F'\t' '{ \
     printf "summary: %d passed, %d failed, %d skipped\n", p, f, s; exit bad }' $(SUMMARY)
 endef
 
-.PHONY: all help deps deps-build build run test test-ceph test-unit test-e2e asan tsan \
+.PHONY: all help deps deps-build deps-bench build run bench test test-ceph test-unit test-e2e asan tsan \
 	coverage format format-check clean build_dep run_local test_local
 
 all: build
 
 help:
-	@sed -n '1,9s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,10s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 deps:
 	$(INSTALL_DEPS) test
 
 deps-build:
 	$(INSTALL_DEPS) build
+
+deps-bench:
+	$(INSTALL_DEPS) bench
 
 build: deps-build
 	$(call configure_build,release)
@@ -99,6 +104,13 @@ run: deps-build
 	cmake --build --preset release --target simplefs
 	mkdir -p data
 	./build/release/simplefs --storage-root ./data --port 8080 $(ARGS)
+
+# simplefs against nginx on loopback (bench/README.md): bench/results/latest.{md,json}, or
+# quick.{md,json} with ARGS="--quick". Needs the release server only, not the test packages.
+bench: deps-bench
+	cmake --preset release -DSIMPLEFS_WERROR=$(WERROR)
+	cmake --build --preset release --target simplefs
+	/usr/bin/python3 bench/run.py $(ARGS)
 
 # The `ceph` tests run in the release build against a throw-away single-node cluster
 # (scripts/ceph-dev-cluster), brought up here and taken down even when tests fail.
@@ -120,7 +132,7 @@ test: deps
 	@$(ceph_env) \
 	$(call ctest_stage,release,release,)
 	$(call configure_build,asan)
-	@$(call ctest_stage,asan,asan,-LE 'large|ceph')
+	@$(call ctest_stage,asan,asan,$(ASAN_CTEST_ARGS))
 	$(call configure_build,tsan)
 	@$(call ctest_stage,tsan,tsan,$(TSAN_CTEST_ARGS))
 	@$(print_summary)
