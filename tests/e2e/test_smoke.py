@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from e2e_helpers import (TIMEOUT, check_upload_body, multipart_body, random_name, random_text, raw_get,
+from e2e_helpers import (TIMEOUT, RawConnection, check_upload_body, multipart_body, random_name, random_text, raw_get,
                          raw_request, temp_files)
 
 
@@ -276,6 +276,23 @@ def test_http10_request_answered(server):
     """An HTTP/1.0 client without Host still gets an answer and the connection closes."""
     r = raw_request(server.port, b"GET /health HTTP/1.0\r\n\r\n")
     assert r.status == 200 and r.json() == {"status": "alive"}
+
+
+def test_http10_keep_alive_is_announced_and_kept(server):
+    """An HTTP/1.0 client asking for keep-alive is told so (it waits for a close otherwise, as
+    `ab -k` did) and can send its next request on the same connection; without it, the server
+    closes after the answer."""
+    with RawConnection(server.port) as conn:
+        for _ in range(2):
+            conn.send(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n")
+            r = conn.read_response()
+            assert r.status == 200
+            assert (r.header("connection") or "").lower() == "keep-alive"
+    with RawConnection(server.port) as conn:
+        conn.send(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        r = conn.read_response()
+        assert r.status == 200 and (r.header("connection") or "").lower() != "keep-alive"
+        assert not conn._fill(), "the server kept an HTTP/1.0 connection it was not asked to keep"
 
 
 def test_oversized_header_gets_431_not_a_reset(server):
