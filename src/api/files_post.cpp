@@ -41,9 +41,6 @@ struct upload {
 /// the pool (unlink blocks), by discard().
 class form_upload {
 public:
-    /// Pieces up to this size are hashed and written in one pool call.
-    static constexpr std::size_t small_piece = 64 * 1024;
-
     form_upload(services& svc, std::string boundary) : svc_(svc), parser_(std::move(boundary)) {}
 
     /// Feeds one piece of body; returns a failure answer, or nullopt to go on.
@@ -178,24 +175,8 @@ private:
         if (current_ == nullptr) {
             co_return std::nullopt;
         }
-        // The digest and the disk write of the piece on two pool threads at once; a small piece
-        // is not worth the second hand-over.
-        storage::file_writer* writer = current_->writer.get();
         const std::span<const char> piece(data.data(), data.size());
-        if (piece.size() <= small_piece) {
-            auto written = co_await svc_.pool.run([writer, piece] { return writer->write(piece); });
-            if (!written) {
-                co_return fail("io_error", storage_problem(written.error()));
-            }
-            svc_.metrics.add_upload_bytes(data.size());
-            co_return std::nullopt;
-        }
-        auto hash = svc_.pool.run([writer, piece] { writer->hash_chunk(piece); });
-        auto store = svc_.pool.run([writer, piece] {
-            auto stored = writer->store_chunk(piece);
-            return stored ? error_code{} : stored.error();
-        });
-        if (const error_code failed = co_await (std::move(hash) && std::move(store))) {
+        if (const error_code failed = co_await write_chunk(svc_, *current_->writer, piece)) {
             co_return fail("io_error", storage_problem(failed));
         }
         svc_.metrics.add_upload_bytes(data.size());

@@ -20,6 +20,26 @@ body_buffer::body_buffer(std::size_t chunk_size, std::optional<std::uint64_t> co
           std::clamp<std::uint64_t>(content_length.value_or(chunk_size), 1, chunk_size))),
       data(std::make_unique_for_overwrite<char[]>(size)) {}
 
+boost::asio::awaitable<boost::system::error_code> write_chunk(services& svc,
+                                                              storage::file_writer& writer,
+                                                              std::span<const char> chunk) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    using boost::system::error_code;
+    constexpr std::size_t small_chunk = 64 * 1024;
+    const auto store = [&writer, chunk] {
+        auto stored = writer.store_chunk(chunk);
+        return stored ? error_code{} : stored.error();
+    };
+    if (chunk.size() <= small_chunk) {
+        co_return co_await svc.pool.run([&writer, chunk, store] {
+            writer.hash_chunk(chunk);
+            return store();
+        });
+    }
+    auto hash = svc.pool.run([&writer, chunk] { writer.hash_chunk(chunk); });
+    co_return co_await (std::move(hash) && svc.pool.run(store));
+}
+
 boost::asio::awaitable<stored_body> store_body(services& svc, http::body_reader& body,
                                                storage::file_writer& writer,
                                                const storage::commit_options& options) {
@@ -50,17 +70,11 @@ boost::asio::awaitable<stored_body> store_body(services& svc, http::body_reader&
             }
             co_return out;
         }
-        // Three steps at once: SHA-256 on one pool thread, the disk write on another, and the
-        // socket read of the next chunk on this network thread.
-        auto hash = svc.pool.run([&writer, chunk] { writer.hash_chunk(chunk); });
-        auto store = svc.pool.run([&writer, chunk] {
-            auto stored = writer.store_chunk(chunk);
-            return stored ? error_code{} : stored.error();
-        });
+        // The socket read of the next chunk on this network thread while the pool stores this one.
         auto read_next = [&]() -> boost::asio::awaitable<std::size_t> {
             co_return co_await body.read_some(next.span(), out.read_error);
         };
-        auto [write_error, m] = co_await (std::move(hash) && std::move(store) && read_next());
+        auto [write_error, m] = co_await (write_chunk(svc, writer, chunk) && read_next());
         if (write_error) {
             out.read_error = {};
             out.write_error = write_error;

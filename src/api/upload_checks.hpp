@@ -30,6 +30,13 @@ struct body_buffer {
     std::unique_ptr<char[]> data;
 };
 
+/// Hashes and writes one chunk into writer on the pool: a large chunk's digest and disk write on
+/// two pool threads at once, a small one (not worth the second hand-over) in one call. Returns
+/// the storage error, if any.
+boost::asio::awaitable<boost::system::error_code> write_chunk(services& svc,
+                                                              storage::file_writer& writer,
+                                                              std::span<const char> chunk);
+
 /// How storing a request body ended: read_error when the client failed, write_error when
 /// writing to storage did (nothing committed in either case), else the commit's outcome.
 struct stored_body {
