@@ -54,4 +54,25 @@ std::string hasher::finish() {
     return hex;
 }
 
+void upload_digests::update(std::span<const char> data) {
+    if (finished_) {
+        return;
+    }
+    sha256_.update(data);
+    if (md5_) {
+        md5_->update(data);
+    }
+}
+
+void upload_digests::finish() {
+    if (finished_) {
+        return;
+    }
+    sha256_hex_ = sha256_.finish();
+    if (md5_) {
+        md5_hex_ = md5_->finish();
+    }
+    finished_ = true;
+}
+
 }  // namespace simplefs::storage

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 
@@ -39,6 +40,35 @@ public:
 class md5 final : public hasher {
 public:
     md5() : hasher(algorithm::md5) {}
+};
+
+/// The SHA-256 (and, when asked for, MD5) of an upload: fed chunk by chunk, finished once.
+class upload_digests {
+public:
+    explicit upload_digests(bool with_md5) : md5_(with_md5 ? std::make_unique<md5>() : nullptr) {}
+
+    /// Feeds data to the digests; does nothing once they are finished.
+    void update(std::span<const char> data);
+    /// Finishes the digests; later calls do nothing.
+    void finish();
+    bool finished() const noexcept { return finished_; }
+    bool has_md5() const noexcept { return md5_ != nullptr; }
+    /// Lower-case hex digests; finish first. md5_hex() is empty without MD5.
+    const std::string& sha256_hex() {
+        finish();
+        return sha256_hex_;
+    }
+    const std::string& md5_hex() {
+        finish();
+        return md5_hex_;
+    }
+
+private:
+    sha256 sha256_;
+    std::unique_ptr<md5> md5_;
+    bool finished_ = false;
+    std::string sha256_hex_;
+    std::string md5_hex_;
 };
 
 }  // namespace simplefs::storage

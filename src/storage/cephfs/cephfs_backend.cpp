@@ -831,7 +831,7 @@ public:
         : mount_(std::move(mount)),
           dir_path_(mount_path(parent_of(relative))),
           path_(mount_path(relative)),
-          md5_(opts.md5 ? std::make_unique<md5>() : nullptr) {}
+          hashes_(opts.md5) {}
 
     ~cephfs_writer() override { abort(); }
 
@@ -856,18 +856,10 @@ public:
         }
     }
 
-    void hash_chunk(std::span<const char> data) override {
-        if (finished_) {
-            return;
-        }
-        sha_.update(data);
-        if (md5_) {
-            md5_->update(data);
-        }
-    }
+    void hash_chunk(std::span<const char> data) override { hashes_.update(data); }
 
     result<void> store_chunk(std::span<const char> data) override {
-        if (!open_ || finished_) {
+        if (!open_ || hashes_.finished()) {
             return errc::io_error;
         }
         if (const error_code ec = mount_.check_ready()) {
@@ -896,15 +888,9 @@ public:
         return {};
     }
 
-    std::string sha256_hex() const override {
-        finish_digests();
-        return sha_hex_;
-    }
+    std::string sha256_hex() const override { return hashes_.sha256_hex(); }
 
-    std::string md5_hex() const override {
-        finish_digests();
-        return md5_hex_;
-    }
+    std::string md5_hex() const override { return hashes_.md5_hex(); }
 
     result<commit_result> commit(const commit_options& opts) override {
         auto done = commit_checked(opts);
@@ -940,15 +926,15 @@ private:
         if (const error_code ec = mount_.check_ready()) {
             return fail(ec);
         }
-        finish_digests();
-        if (opts.expected_client_sha256 && !same_hex(*opts.expected_client_sha256, sha_hex_)) {
+        if (opts.expected_client_sha256 &&
+            !same_hex(*opts.expected_client_sha256, hashes_.sha256_hex())) {
             return fail(errc::digest_mismatch);
         }
         if (opts.expected_client_md5) {
-            if (!md5_) {
+            if (!hashes_.has_md5()) {
                 return fail(errc::io_error);
             }
-            if (!same_hex(*opts.expected_client_md5, md5_hex_)) {
+            if (!same_hex(*opts.expected_client_md5, hashes_.md5_hex())) {
                 return fail(errc::digest_mismatch);
             }
         }
@@ -972,7 +958,7 @@ private:
         }
         done.info.size = st.stx_size;
         done.info.modified = to_time_point(st.stx_mtime);
-        done.info.sha256_hex = sha_hex_;
+        done.info.sha256_hex = hashes_.sha256_hex();
         if (*stored) {
             done.info.content_type = content_type;
         }
@@ -1019,24 +1005,13 @@ private:
         return ec;
     }
 
-    void finish_digests() const {
-        if (finished_) {
-            return;
-        }
-        sha_hex_ = sha_.finish();
-        if (md5_) {
-            md5_hex_ = md5_->finish();
-        }
-        finished_ = true;
-    }
-
     result<bool> store_metadata(const std::string& content_type) {
         if (!mount_.state->xattrs_usable.load()) {
             return false;
         }
         ceph_mount_info* cm = mount_.cm;
-        int rc =
-            ::ceph_fsetxattr(cm, file_.get(), sha256_xattr, sha_hex_.data(), sha_hex_.size(), 0);
+        const std::string& sha = hashes_.sha256_hex();
+        int rc = ::ceph_fsetxattr(cm, file_.get(), sha256_xattr, sha.data(), sha.size(), 0);
         if (rc != 0) {
             if (is_unsupported(-rc)) {
                 mount_.state->xattrs_usable.store(false);
@@ -1057,9 +1032,9 @@ private:
     void remember_digest(const struct ceph_statx& temp_stat) {
         struct ceph_statx st {};
         if (lstat_path(mount_.cm, path_, st) == 0 && st.stx_ino == temp_stat.stx_ino) {
-            mount_.state->digests.insert(version_of(st), sha_hex_);
+            mount_.state->digests.insert(version_of(st), hashes_.sha256_hex());
         } else {
-            mount_.state->digests.insert(version_of(temp_stat), sha_hex_);
+            mount_.state->digests.insert(version_of(temp_stat), hashes_.sha256_hex());
         }
     }
 
@@ -1096,11 +1071,8 @@ private:
     ceph_fd file_;
     bool open_ = false;
     std::uint64_t bytes_ = 0;
-    mutable sha256 sha_;
-    std::unique_ptr<md5> md5_;
-    mutable bool finished_ = false;
-    mutable std::string sha_hex_;
-    mutable std::string md5_hex_;
+    /// sha256_hex() and md5_hex() are const in the interface but finish the digests.
+    mutable upload_digests hashes_;
 };
 
 /// Makes sure every folder of `relative` exists as a real directory, creating missing ones.

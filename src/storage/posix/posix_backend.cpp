@@ -467,7 +467,7 @@ public:
           dir_(std::move(dir)),
           path_(std::move(path)),
           leaf_(std::move(leaf)),
-          md5_(opts.md5 ? std::make_unique<md5>() : nullptr) {}
+          hashes_(opts.md5) {}
 
     ~posix_writer() override { abort(); }
 
@@ -488,18 +488,10 @@ public:
         }
     }
 
-    void hash_chunk(std::span<const char> data) override {
-        if (finished_) {
-            return;
-        }
-        sha_.update(data);
-        if (md5_) {
-            md5_->update(data);
-        }
-    }
+    void hash_chunk(std::span<const char> data) override { hashes_.update(data); }
 
     result<void> store_chunk(std::span<const char> data) override {
-        if (!open_ || finished_) {
+        if (!open_ || hashes_.finished()) {
             return errc::io_error;
         }
         const char* next = data.data();
@@ -523,29 +515,23 @@ public:
         return {};
     }
 
-    std::string sha256_hex() const override {
-        finish_digests();
-        return sha_hex_;
-    }
+    std::string sha256_hex() const override { return hashes_.sha256_hex(); }
 
-    std::string md5_hex() const override {
-        finish_digests();
-        return md5_hex_;
-    }
+    std::string md5_hex() const override { return hashes_.md5_hex(); }
 
     result<commit_result> commit(const commit_options& opts) override {
         if (!open_) {
             return errc::io_error;
         }
-        finish_digests();
-        if (opts.expected_client_sha256 && !same_hex(*opts.expected_client_sha256, sha_hex_)) {
+        if (opts.expected_client_sha256 &&
+            !same_hex(*opts.expected_client_sha256, hashes_.sha256_hex())) {
             return fail(errc::digest_mismatch);
         }
         if (opts.expected_client_md5) {
-            if (!md5_) {
+            if (!hashes_.has_md5()) {
                 return fail(errc::io_error);
             }
-            if (!same_hex(*opts.expected_client_md5, md5_hex_)) {
+            if (!same_hex(*opts.expected_client_md5, hashes_.md5_hex())) {
                 return fail(errc::digest_mismatch);
             }
         }
@@ -566,7 +552,7 @@ public:
         }
         done.info.size = static_cast<std::uint64_t>(st.st_size);
         done.info.modified = to_time_point(st.st_mtim);
-        done.info.sha256_hex = sha_hex_;
+        done.info.sha256_hex = hashes_.sha256_hex();
         if (*stored) {
             done.info.content_type = content_type;
         }
@@ -643,17 +629,6 @@ private:
         return ec;
     }
 
-    void finish_digests() const {
-        if (finished_) {
-            return;
-        }
-        sha_hex_ = sha_.finish();
-        if (md5_) {
-            md5_hex_ = md5_->finish();
-        }
-        finished_ = true;
-    }
-
     /// Sets the xattrs on the temp file; false when the filesystem does not keep them.
     result<bool> store_metadata(const std::string& content_type) {
         struct stat st {};
@@ -663,7 +638,8 @@ private:
         if (!state_->xattrs_usable(st.st_dev)) {
             return false;
         }
-        if (::fsetxattr(file_.get(), sha256_xattr, sha_hex_.data(), sha_hex_.size(), 0) != 0) {
+        const std::string& sha = hashes_.sha256_hex();
+        if (::fsetxattr(file_.get(), sha256_xattr, sha.data(), sha.size(), 0) != 0) {
             if (is_unsupported(errno)) {
                 state_->mark_no_xattrs(st.st_dev);
                 return false;
@@ -684,9 +660,9 @@ private:
         struct stat st {};
         if (::fstatat(dir_.get(), leaf_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             st.st_dev == temp_stat.st_dev && st.st_ino == temp_stat.st_ino) {
-            state_->digests.insert(version_of(st), sha_hex_);
+            state_->digests.insert(version_of(st), hashes_.sha256_hex());
         } else {
-            state_->digests.insert(version_of(temp_stat), sha_hex_);
+            state_->digests.insert(version_of(temp_stat), hashes_.sha256_hex());
         }
     }
 
@@ -726,13 +702,10 @@ private:
     std::string temp_name_;
     bool open_ = false;
     std::uint64_t bytes_ = 0;
-    mutable sha256 sha_;
-    std::unique_ptr<md5> md5_;
+    /// sha256_hex() and md5_hex() are const in the interface but finish the digests.
+    mutable upload_digests hashes_;
     /// bytes_ up to which the kernel was asked to start writing back.
     std::uint64_t writeback_started_ = 0;
-    mutable bool finished_ = false;
-    mutable std::string sha_hex_;
-    mutable std::string md5_hex_;
 };
 
 result<opened_file> open_regular(int root_fd, std::string_view name) {
