@@ -10,7 +10,7 @@ event_loops::event_loops(unsigned count) {
     for (unsigned i = 0; i < count; ++i) {
         // Concurrency hint 1: each loop is run by exactly one thread.
         loops_.push_back(std::make_unique<boost::asio::io_context>(1));
-        keep_running_.emplace_back(std::in_place, loops_.back()->get_executor());
+        keep_running_.emplace_back(loops_.back()->get_executor());
     }
 }
 

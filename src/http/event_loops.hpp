@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace simplefs::http {
@@ -23,7 +22,6 @@ public:
     boost::asio::io_context& main() noexcept { return *loops_.front(); }
     /// The loop the next connection goes to (round robin).
     boost::asio::io_context& next() noexcept;
-    unsigned size() const noexcept { return static_cast<unsigned>(loops_.size()); }
 
     /// Runs the other loops on their own threads and main() on the caller's; returns once stop()
     /// was called and every loop has returned.
@@ -35,7 +33,7 @@ private:
     using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
 
     std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
-    std::vector<std::optional<work_guard>> keep_running_;
+    std::vector<work_guard> keep_running_;  ///< a loop without work would return at once
     std::atomic<unsigned> next_{0};
 };
 
