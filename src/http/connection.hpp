@@ -16,6 +16,8 @@ struct connection {
 
     boost::beast::tcp_stream stream;
     std::string peer;
+    /// The response head being written, kept between responses for its capacity.
+    std::string head;
     /// True from a request's header until its response is written.
     std::atomic<bool> busy{false};
 };

@@ -274,6 +274,17 @@ std::optional<system_clock::time_point> parse_http_date(std::string_view value,
     return parse_asctime_date(value);
 }
 
+std::string_view current_http_date() {
+    thread_local std::chrono::sys_seconds formatted_second{};
+    thread_local std::string text;
+    const auto now = std::chrono::floor<std::chrono::seconds>(system_clock::now());
+    if (text.empty() || now != formatted_second) {
+        text = format_http_date(now);
+        formatted_second = now;
+    }
+    return text;
+}
+
 std::string format_compact_local(system_clock::time_point t) {
     const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
     civil_time c;

@@ -11,6 +11,10 @@ namespace simplefs::http {
 /// Sub-second parts are dropped (rounded toward the past). Independent of locale and TZ.
 std::string format_http_date(std::chrono::system_clock::time_point t);
 
+/// format_http_date(now): the Date field of a response, formatted at most once a second per
+/// thread. The view stays valid on this thread until the next call.
+std::string_view current_http_date();
+
 /// Parses an HTTP-date (RFC 9110 §5.6.7) in any of its three forms:
 ///   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
 ///   RFC 850      "Sunday, 06-Nov-94 08:49:37 GMT"

@@ -277,5 +277,12 @@ TEST(FormatCompactLocal, UsesTheLocalZone) {
     }
 }
 
+TEST(CurrentHttpDate, IsTheFormattedPresent) {
+    const auto before = format_http_date(std::chrono::system_clock::now());
+    const std::string current(current_http_date());
+    const auto after = format_http_date(std::chrono::system_clock::now());
+    EXPECT_TRUE(current == before || current == after) << current;
+}
+
 }  // namespace
 }  // namespace simplefs::http

@@ -1,6 +1,7 @@
 #include "http/session.hpp"
 
 #include "http/http_date.hpp"
+#include "http/response_head.hpp"
 #include "log/logger.hpp"
 
 #include <spdlog/spdlog.h>
@@ -13,11 +14,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 
 #include <sys/sendfile.h>
@@ -270,23 +269,26 @@ private:
 
 thread_local inline_buffers spare_inline_buffers;
 
-/// Sends a small streamed body with its header in one write when its bytes can be had without
+/// Sends the head (already in conn.head) followed by body in one gathered write.
+asio::awaitable<error_code> write_head_and(connection& conn, asio::const_buffer body) {
+    const std::array<asio::const_buffer, 2> parts{asio::buffer(conn.head), body};
+    auto [ec, n] = co_await asio::async_write(conn.stream, parts, use_tuple);
+    co_return ec;
+}
+
+/// Sends a small streamed body with its head in one write when its bytes can be had without
 /// waiting on a disk; nullopt (nothing sent) otherwise.
-asio::awaitable<std::optional<error_code>> try_write_inline(connection& conn, response& res) {
-    const auto size = static_cast<std::size_t>(res.stream->size());
+asio::awaitable<std::optional<error_code>> try_write_inline(connection& conn, body_stream& body) {
+    const auto size = static_cast<std::size_t>(body.size());
     if (size > inline_body_limit) {
         co_return std::nullopt;
     }
     auto bytes = spare_inline_buffers.take();
-    if (!res.stream->try_read_all_now({bytes.get(), size})) {
+    if (!body.try_read_all_now({bytes.get(), size})) {
         spare_inline_buffers.give_back(std::move(bytes));
         co_return std::nullopt;
     }
-    bhttp::response<bhttp::buffer_body> whole{std::move(res.message.base())};
-    whole.body().data = bytes.get();
-    whole.body().size = size;
-    whole.body().more = false;
-    auto [ec, n] = co_await bhttp::async_write(conn.stream, whole, use_tuple);
+    auto ec = co_await write_head_and(conn, asio::buffer(bytes.get(), size));
     // Resumed on the connection's loop: the same thread, so the same spare list.
     spare_inline_buffers.give_back(std::move(bytes));
     co_return ec;
@@ -301,9 +303,8 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
                                               bool keep_alive, const session_services& svc,
                                               bool http10_client = false) {
     auto& msg = res.message;
-    msg.version(11);
     msg.set(field::server, "simplefs");
-    msg.set(field::date, format_http_date(std::chrono::system_clock::now()));
+    msg.set(field::date, current_http_date());
     msg.keep_alive(keep_alive);
     if (keep_alive && http10_client) {
         // An HTTP/1.0 client keeps the connection only when told so (RFC 9112 §9.3, 1.0 rules).
@@ -316,25 +317,26 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
     } else {
         msg.content_length(length);
     }
+    conn.head.clear();
+    append_response_head(msg.base(), conn.head);
+
     write_outcome out;
     conn.stream.expires_after(svc.options.idle_timeout);
-    if (!head_request && !bodyless_status && !res.stream) {
-        auto [ec, n] = co_await bhttp::async_write(conn.stream, msg, use_tuple);
-        out.ec = ec;
-        out.body_bytes = ec ? 0 : length;
+    if (head_request || bodyless_status) {
+        out.ec = co_await write_head_and(conn, {});
         co_return out;
     }
-    if (!head_request && !bodyless_status) {
-        if (auto sent = co_await try_write_inline(conn, res)) {
-            out.ec = *sent;
-            out.body_bytes = *sent ? 0 : length;
-            co_return out;
-        }
+    if (!res.stream) {
+        out.ec = co_await write_head_and(conn, asio::buffer(msg.body()));
+        out.body_bytes = out.ec ? 0 : length;
+        co_return out;
     }
-    bhttp::response<bhttp::empty_body> header_only{std::move(msg.base())};
-    auto [ec, n] = co_await bhttp::async_write(conn.stream, header_only, use_tuple);
-    if (ec || head_request || bodyless_status) {
-        out.ec = ec;
+    if (auto sent = co_await try_write_inline(conn, *res.stream)) {
+        out.ec = *sent;
+        out.body_bytes = *sent ? 0 : length;
+        co_return out;
+    }
+    if ((out.ec = co_await write_head_and(conn, {}))) {
         co_return out;
     }
     if (res.stream->sendfile_fd() >= 0) {
