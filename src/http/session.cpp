@@ -11,7 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -269,16 +271,31 @@ private:
 
 thread_local inline_buffers spare_inline_buffers;
 
-/// Sends the head (already in conn.head) followed by body in one gathered write.
-asio::awaitable<error_code> write_head_and(connection& conn, asio::const_buffer body) {
+/// Sends the head (already in conn.head) followed by body in one gathered write. Most answers
+/// fit the socket's send buffer, so a direct send finishes them without an asynchronous
+/// operation; the rest waits for the client within idle_timeout.
+asio::awaitable<error_code> write_head_and(connection& conn, asio::const_buffer body,
+                                           std::chrono::milliseconds idle_timeout) {
     const std::array<asio::const_buffer, 2> parts{asio::buffer(conn.head), body};
-    auto [ec, n] = co_await asio::async_write(conn.stream, parts, use_tuple);
-    co_return ec;
+    error_code ec;
+    const std::size_t sent = conn.stream.socket().write_some(parts, ec);
+    if (ec && ec != asio::error::would_block) {
+        co_return ec;
+    }
+    if (sent == conn.head.size() + body.size()) {
+        co_return error_code{};
+    }
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(parts);
+    rest.consume(ec ? 0 : sent);
+    conn.stream.expires_after(idle_timeout);
+    auto [e, n] = co_await asio::async_write(conn.stream, rest, use_tuple);
+    co_return e;
 }
 
 /// Sends a small streamed body with its head in one write when its bytes can be had without
 /// waiting on a disk; nullopt (nothing sent) otherwise.
-asio::awaitable<std::optional<error_code>> try_write_inline(connection& conn, body_stream& body) {
+asio::awaitable<std::optional<error_code>> try_write_inline(
+    connection& conn, body_stream& body, std::chrono::milliseconds idle_timeout) {
     const auto size = static_cast<std::size_t>(body.size());
     if (size > inline_body_limit) {
         co_return std::nullopt;
@@ -288,7 +305,7 @@ asio::awaitable<std::optional<error_code>> try_write_inline(connection& conn, bo
         spare_inline_buffers.give_back(std::move(bytes));
         co_return std::nullopt;
     }
-    auto ec = co_await write_head_and(conn, asio::buffer(bytes.get(), size));
+    auto ec = co_await write_head_and(conn, asio::buffer(bytes.get(), size), idle_timeout);
     // Resumed on the connection's loop: the same thread, so the same spare list.
     spare_inline_buffers.give_back(std::move(bytes));
     co_return ec;
@@ -321,22 +338,21 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
     append_response_head(msg.base(), conn.head);
 
     write_outcome out;
-    conn.stream.expires_after(svc.options.idle_timeout);
     if (head_request || bodyless_status) {
-        out.ec = co_await write_head_and(conn, {});
+        out.ec = co_await write_head_and(conn, {}, svc.options.idle_timeout);
         co_return out;
     }
     if (!res.stream) {
-        out.ec = co_await write_head_and(conn, asio::buffer(msg.body()));
+        out.ec = co_await write_head_and(conn, asio::buffer(msg.body()), svc.options.idle_timeout);
         out.body_bytes = out.ec ? 0 : length;
         co_return out;
     }
-    if (auto sent = co_await try_write_inline(conn, *res.stream)) {
+    if (auto sent = co_await try_write_inline(conn, *res.stream, svc.options.idle_timeout)) {
         out.ec = *sent;
         out.body_bytes = *sent ? 0 : length;
         co_return out;
     }
-    if ((out.ec = co_await write_head_and(conn, {}))) {
+    if ((out.ec = co_await write_head_and(conn, {}, svc.options.idle_timeout))) {
         co_return out;
     }
     if (res.stream->sendfile_fd() >= 0) {
@@ -455,27 +471,65 @@ struct header_outcome {
     bool timed_out = false;
 };
 
+/// Reads until parser has a whole header: first what the buffer holds (a pipelined request),
+/// then plain socket reads. What Beast's async_read_header does, without its layers of composed
+/// operations per read.
+asio::awaitable<error_code> read_header_bytes(asio::ip::tcp::socket& socket,
+                                              beast::flat_buffer& buffer, parser_type& parser) {
+    while (!parser.is_header_done()) {
+        if (buffer.size() > 0) {
+            error_code ec;
+            buffer.consume(parser.put(buffer.data(), ec));
+            if (ec && ec != bhttp::error::need_more) {
+                co_return ec;
+            }
+            if (parser.is_header_done()) {
+                break;
+            }
+        }
+        const auto size = beast::read_size(buffer, 64 * 1024);
+        if (size == 0) {
+            co_return bhttp::error::buffer_overflow;
+        }
+        auto [e, n] = co_await socket.async_read_some(buffer.prepare(size), use_tuple);
+        buffer.commit(n);
+        if (e == asio::error::eof) {
+            if (!parser.got_some()) {
+                co_return bhttp::error::end_of_stream;
+            }
+            error_code ec;
+            parser.put_eof(ec);
+            co_return ec ? ec : make_error_code(bhttp::error::partial_message);
+        }
+        if (e) {
+            co_return e;
+        }
+    }
+    co_return error_code{};
+}
+
 /// Reads a request header within timeout. On expiry the read is cancelled but the socket stays
 /// open (a tcp_stream expiry would close it), so the caller can still answer 408.
 asio::awaitable<header_outcome> read_header(connection& conn, beast::flat_buffer& buffer,
                                             parser_type& parser,
                                             std::chrono::milliseconds timeout) {
-    auto armed = std::make_shared<bool>(true);
-    auto fired = std::make_shared<bool>(false);
-    asio::steady_timer timer(conn.stream.get_executor(), timeout);
-    // Runs on the connection's loop (one thread), like this coroutine: no race on armed/fired.
-    timer.async_wait([&conn, armed, fired](const error_code& e) {
-        if (!e && *armed) {
-            *fired = true;
-            error_code ignored;
-            conn.stream.socket().cancel(ignored);
+    const auto wait = ++conn.header_waits;
+    conn.header_timed_out = false;
+    conn.header_timer.expires_after(timeout);
+    // Runs on the connection's loop (one thread), like this coroutine: no race on the fields.
+    conn.header_timer.async_wait([weak = conn.weak_from_this(), wait](const error_code& e) {
+        auto c = weak.lock();
+        if (e || !c || c->header_waits != wait) {
+            return;
         }
+        c->header_timed_out = true;
+        error_code ignored;
+        c->stream.socket().cancel(ignored);
     });
-    conn.stream.expires_never();
-    auto [ec, n] = co_await bhttp::async_read_header(conn.stream, buffer, parser, use_tuple);
-    *armed = false;
-    timer.cancel();
-    co_return header_outcome{ec, *fired};
+    const auto ec = co_await read_header_bytes(conn.stream.socket(), buffer, parser);
+    ++conn.header_waits;
+    conn.header_timer.cancel();
+    co_return header_outcome{ec, ec && conn.header_timed_out};
 }
 
 asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const session_services& svc) {
