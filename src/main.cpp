@@ -15,6 +15,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +30,29 @@ using namespace simplefs;
 
 unsigned default_threads(unsigned configured, unsigned fallback) {
     return configured != 0 ? configured : std::max(1u, fallback);
+}
+
+/// max_connections, lowered to what the descriptor limit allows (raised to its hard limit
+/// first), keeping descriptors for files, the listener and the pool.
+std::size_t connection_cap(std::size_t configured) {
+    constexpr rlim_t reserve = 256;
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return configured;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= configured + reserve) {
+        return configured;
+    }
+    const std::size_t cap =
+        limit.rlim_cur > 2 * reserve ? limit.rlim_cur - reserve : limit.rlim_cur / 2;
+    spdlog::warn("--max-connections {} lowered to {}: the open file limit is {}", configured, cap,
+                 limit.rlim_cur);
+    return cap;
 }
 
 /// The configured backend, or nullopt after logging why it could not be opened.
@@ -90,8 +115,11 @@ int serve(const config::settings& s) {
                                        .chunk_size = s.chunk_size,
                                        .max_body_size = s.max_upload_size,
                                        .header_limit = s.max_header_size,
+                                       .max_header_fields = s.max_header_fields,
                                        .header_timeout = s.header_timeout,
                                        .idle_timeout = s.idle_timeout,
+                                       .keepalive_timeout = s.keepalive_timeout,
+                                       .max_connections = connection_cap(s.max_connections),
                                        .shutdown_grace = s.shutdown_grace};
 
     http::event_loops loops(options.threads);

@@ -380,6 +380,28 @@ problem apply_idle_timeout(std::string_view text, settings& out) {
     return apply_timeout(text, out.idle_timeout);
 }
 
+problem apply_keepalive_timeout(std::string_view text, settings& out) {
+    return apply_timeout(text, out.keepalive_timeout);
+}
+
+problem apply_max_header_fields(std::string_view text, settings& out) {
+    const auto count = parse_digits(trim(text));
+    if (!count || *count < 8 || *count > 10000) {
+        return std::string("expected a number of fields from 8 to 10000");
+    }
+    out.max_header_fields = static_cast<std::size_t>(*count);
+    return std::nullopt;
+}
+
+problem apply_max_connections(std::string_view text, settings& out) {
+    const auto count = parse_digits(trim(text));
+    if (!count || *count < 1 || *count > 1000000) {
+        return std::string("expected a number of connections from 1 to 1000000");
+    }
+    out.max_connections = static_cast<std::size_t>(*count);
+    return std::nullopt;
+}
+
 problem apply_disk_usage_threshold(std::string_view text, settings& out) {
     std::string_view number = trim(text);
     if (!number.empty() && number.back() == '%') {
@@ -608,9 +630,30 @@ std::vector<option_spec> option_specs() {
          "--idle-timeout",
          {"SIMPLEFS_IDLE_TIMEOUT"},
          "DURATION",
-         "Longest pause in a body, a response or between kept-alive requests.",
+         "Longest pause while a request body is read or a response is sent.",
          format_duration(defaults.idle_timeout),
          apply_idle_timeout},
+        {"--keepalive-timeout",
+         "--keepalive-timeout",
+         {"SIMPLEFS_KEEPALIVE_TIMEOUT"},
+         "DURATION",
+         "How long a kept-alive connection may wait for its next request.",
+         format_duration(defaults.keepalive_timeout),
+         apply_keepalive_timeout},
+        {"--max-header-fields",
+         "--max-header-fields",
+         {"SIMPLEFS_MAX_HEADER_FIELDS"},
+         "N",
+         "Most header fields in a request; more get 431. 8..10000.",
+         std::to_string(defaults.max_header_fields),
+         apply_max_header_fields},
+        {"--max-connections",
+         "--max-connections",
+         {"SIMPLEFS_MAX_CONNECTIONS"},
+         "N",
+         "Client connections open at once; one more gets 503 and is closed.",
+         std::to_string(defaults.max_connections),
+         apply_max_connections},
         {"--cors-origins",
          "--cors-origins",
          {"SIMPLEFS_CORS_ORIGINS"},

@@ -58,9 +58,12 @@ struct settings {
     fsync_policy fsync = fsync_policy::always;
     /// How long a shutdown waits for running requests before closing them.
     std::chrono::milliseconds shutdown_grace{10000};
-    std::size_t max_header_size = 16 * 1024;          // larger request headers get 431
-    std::chrono::milliseconds header_timeout{30000};  // to receive a request header (408)
-    std::chrono::milliseconds idle_timeout{60000};    // pause in a body, response or keep-alive
+    std::size_t max_header_size = 16 * 1024;             // larger request headers get 431
+    std::chrono::milliseconds header_timeout{30000};     // to receive a request header (408)
+    std::chrono::milliseconds idle_timeout{60000};       // pause in a body or a response
+    std::chrono::milliseconds keepalive_timeout{60000};  // kept-alive wait for the next request
+    std::size_t max_header_fields = 100;                 // more fields get 431
+    std::size_t max_connections = 16384;                 // one more gets 503
 };
 
 /// Outcome of parse_settings: either settings to run with, or an exit code with the text to

@@ -9,7 +9,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <array>
 #include <cerrno>
+#include <string_view>
 
 namespace simplefs::http {
 namespace {
@@ -96,6 +98,10 @@ asio::awaitable<void> server::accept_loop() {
             continue;
         }
         backoff = std::chrono::milliseconds(1);
+        if (open_connections() >= options_.max_connections) {
+            refuse(std::move(socket));
+            continue;
+        }
         error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         auto conn = std::make_shared<connection>(std::move(socket));
@@ -106,6 +112,7 @@ asio::awaitable<void> server::accept_loop() {
             std::lock_guard lock(mutex_);
             connections_.insert(conn);
         }
+        services_.metrics.connection_opened();
         asio::co_spawn(conn->stream.get_executor(), run_session(conn, services_),
                        [this, conn](std::exception_ptr e) {
                            if (e) {
@@ -115,10 +122,55 @@ asio::awaitable<void> server::accept_loop() {
                                    spdlog::error("session {} failed: {}", conn->peer, ex.what());
                                }
                            }
+                           services_.metrics.connection_closed();
                            std::lock_guard lock(mutex_);
                            connections_.erase(conn);
                        });
     }
+}
+
+void server::refuse(tcp::socket socket) {
+    services_.metrics.count_refused_connection();
+    if (refusing_ >= max_refusing) {
+        return;  // closing the socket is all that is left
+    }
+    ++refusing_;
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, answer_over_capacity(std::move(socket)),
+                   [this](std::exception_ptr) { --refusing_; });
+}
+
+/// 503 without reading the request, then a short read of what the client sent so that closing
+/// does not reset the connection before the client has read the answer.
+asio::awaitable<void> server::answer_over_capacity(tcp::socket socket) {
+    static constexpr std::string_view answer =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Server: simplefs\r\n"
+        "Content-Type: application/json\r\n"
+        "Content-Length: 33\r\n"
+        "Retry-After: 1\r\n"
+        "Connection: close\r\n"
+        "\r\n"
+        "{\"detail\":\"Too many connections\"}";
+    error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(answer), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(1));
+    timer.async_wait([&socket](const error_code& e) {
+        if (!e) {
+            error_code ignored;
+            socket.cancel(ignored);
+        }
+    });
+    std::array<char, 4096> sink;
+    for (;;) {
+        auto [e, n] = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
+        if (e) {
+            break;
+        }
+    }
+    timer.cancel();
 }
 
 void server::end_connections(bool idle_only) {

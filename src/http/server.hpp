@@ -34,6 +34,9 @@ public:
 
 private:
     boost::asio::awaitable<void> accept_loop();
+    /// Turns a connection away at the max_connections cap.
+    void refuse(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> answer_over_capacity(boost::asio::ip::tcp::socket socket);
     void end_connections(bool idle_only);
     std::size_t open_connections();
 
@@ -44,6 +47,9 @@ private:
     session_services services_;
     std::mutex mutex_;
     std::set<std::shared_ptr<connection>> connections_;
+    /// Refusals being answered; past max_refusing, sockets over the cap are closed at once.
+    static constexpr unsigned max_refusing = 256;
+    std::atomic<unsigned> refusing_{0};
 };
 
 }  // namespace simplefs::http

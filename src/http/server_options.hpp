@@ -16,12 +16,17 @@ struct server_options {
     /// Largest request body accepted; 0 means no limit.
     std::uint64_t max_body_size = 0;
     std::size_t header_limit = 16 * 1024;
+    /// Most header fields in a request; more get 431.
+    std::size_t max_header_fields = 100;
     /// Longest request target; longer ones get 414.
     std::size_t max_target_length = 8 * 1024;
     std::chrono::milliseconds header_timeout{30000};
-    /// Longest pause while reading a body, sending a response, or waiting on a kept-alive
-    /// connection for its next request.
+    /// Longest pause while reading a body or sending a response.
     std::chrono::milliseconds idle_timeout{60000};
+    /// How long a kept-alive connection may wait for its next request.
+    std::chrono::milliseconds keepalive_timeout{60000};
+    /// Connections open at once; one more is answered 503 and closed.
+    std::size_t max_connections = 16384;
     std::chrono::milliseconds shutdown_grace{10000};
 };
 

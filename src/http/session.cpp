@@ -1,6 +1,7 @@
 #include "http/session.hpp"
 
 #include "http/http_date.hpp"
+#include "http/request_framing.hpp"
 #include "http/response_head.hpp"
 #include "log/logger.hpp"
 
@@ -479,7 +480,13 @@ asio::awaitable<error_code> read_header_bytes(asio::ip::tcp::socket& socket,
     while (!parser.is_header_done()) {
         if (buffer.size() > 0) {
             error_code ec;
-            buffer.consume(parser.put(buffer.data(), ec));
+            const std::size_t used = parser.put(buffer.data(), ec);
+            // Beast takes a header in one piece: the bytes it used are the whole head.
+            if (parser.is_header_done() &&
+                has_obsolete_line_folding({static_cast<const char*>(buffer.data().data()), used})) {
+                co_return bhttp::error::bad_field;
+            }
+            buffer.consume(used);
             if (ec && ec != bhttp::error::need_more) {
                 co_return ec;
             }
@@ -544,7 +551,7 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
         // The first request gets header_timeout; later ones may idle on keep-alive first.
         auto [ec, timed_out] = co_await read_header(
             *conn, buffer, parser,
-            first_request ? svc.options.header_timeout : svc.options.idle_timeout);
+            first_request ? svc.options.header_timeout : svc.options.keepalive_timeout);
         first_request = false;
         if (timed_out) {
             // RFC 9110 §15.5.9: 408 only when a request had begun; an idle connection just closes.
@@ -563,6 +570,14 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
         }
         if (parser.get().target().size() > svc.options.max_target_length) {
             auto res = error_response(status::uri_too_long, "Request target too long");
+            co_await write_response(*conn, res, false, false, svc);
+            co_await linger(*conn);
+            break;
+        }
+        if (auto problem =
+                check_request_framing(parser.get().base(), svc.options.max_header_fields)) {
+            spdlog::debug("refused request from {}: {}", conn->peer, problem->detail);
+            auto res = error_response(problem->code, problem->detail);
             co_await write_response(*conn, res, false, false, svc);
             co_await linger(*conn);
             break;

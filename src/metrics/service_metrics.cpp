@@ -34,6 +34,10 @@ service_metrics::service_metrics()
       upload_bytes_("simplefs_upload_bytes_total", "File content bytes received in uploads."),
       download_bytes_("simplefs_download_bytes_total", "File content bytes sent in downloads."),
       in_flight_("simplefs_requests_in_flight", "HTTP requests being served right now."),
+      open_connections_("simplefs_open_connections", "Client connections open right now."),
+      refused_connections_("simplefs_connections_refused_total",
+                           "Connections answered 503 and closed because --max-connections were "
+                           "open."),
       upload_failures_("simplefs_upload_failures_total", "Uploads that failed, by reason.",
                        {"reason"}) {}
 
@@ -68,6 +72,8 @@ std::string service_metrics::render() const {
     upload_bytes_.render(out);
     download_bytes_.render(out);
     in_flight_.render(out);
+    open_connections_.render(out);
+    refused_connections_.render(out);
     upload_failures_.render(out);
     return out;
 }

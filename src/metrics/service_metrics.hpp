@@ -48,6 +48,12 @@ public:
     void request_started() noexcept { in_flight_.inc(); }
     void request_finished() noexcept { in_flight_.dec(); }
 
+    /// Raise and lower simplefs_open_connections; call once each per accepted connection.
+    void connection_opened() noexcept { open_connections_.inc(); }
+    void connection_closed() noexcept { open_connections_.dec(); }
+    /// Counts a connection turned away at the connection cap (simplefs_connections_refused_total).
+    void count_refused_connection() noexcept { refused_connections_.inc(); }
+
     /// Add to simplefs_upload_bytes_total / simplefs_download_bytes_total.
     void add_upload_bytes(std::uint64_t n) noexcept { upload_bytes_.inc(n); }
     void add_download_bytes(std::uint64_t n) noexcept { download_bytes_.inc(n); }
@@ -77,6 +83,8 @@ private:
     counter upload_bytes_;
     counter download_bytes_;
     gauge in_flight_;
+    gauge open_connections_;
+    counter refused_connections_;
     counter_family upload_failures_;
 };
 

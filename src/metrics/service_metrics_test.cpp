@@ -107,7 +107,13 @@ TEST(ServiceMetrics, OwnCountersAndGauges) {
     m.count_upload_failure("no_space");
     m.count_upload_failure("client_aborted");
     m.set_disk_used(0.4567);
+    m.connection_opened();
+    m.connection_opened();
+    m.connection_closed();
+    m.count_refused_connection();
     const std::string text = m.render();
+    EXPECT_TRUE(contains(text, "simplefs_open_connections 1"));
+    EXPECT_TRUE(contains(text, "simplefs_connections_refused_total 1"));
     EXPECT_TRUE(contains(text, "simplefs_upload_bytes_total 1024"));
     EXPECT_TRUE(contains(text, "simplefs_download_bytes_total 7"));
     EXPECT_TRUE(contains(text, "# TYPE simplefs_requests_in_flight gauge"));
