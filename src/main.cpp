@@ -20,6 +20,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -122,9 +123,18 @@ int serve(const config::settings& s) {
                                        .max_connections = connection_cap(s.max_connections),
                                        .shutdown_grace = s.shutdown_grace};
 
+    std::optional<http::tls_certificate> tls;
+    if (!s.tls_cert.empty()) {
+        tls.emplace(s.tls_cert, s.tls_key);
+        if (auto why = tls->reload()) {
+            spdlog::critical("{}", *why);
+            return 1;
+        }
+    }
+
     http::event_loops loops(options.threads);
     auto& io = loops.main();
-    http::server server(loops, options, routes, cors, pool, metrics);
+    http::server server(loops, options, routes, cors, pool, metrics, tls ? &*tls : nullptr);
     try {
         server.listen();
     } catch (const boost::system::system_error& e) {
@@ -152,12 +162,29 @@ int serve(const config::settings& s) {
             loops.stop();
         });
     });
+    boost::asio::signal_set reload_signal(io, SIGHUP);
+    std::function<void()> reload_on_sighup = [&] {
+        reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec) {
+                return;
+            }
+            if (tls) {
+                if (auto why = tls->reload()) {
+                    spdlog::error("SIGHUP: keeping the previous certificate: {}", *why);
+                } else {
+                    spdlog::info("SIGHUP: certificate {} reloaded", s.tls_cert);
+                }
+            }
+            reload_on_sighup();
+        });
+    };
+    reload_on_sighup();
     server.start();
     const std::string where = s.storage == config::storage_kind::cephfs
                                   ? fmt::format("cephfs {}:{}", s.ceph_fs, s.ceph_root)
                                   : s.storage_root;
-    spdlog::info("simplefs serving {} on {}:{} ({} network threads)", where, s.host,
-                 server.local_port(), options.threads);
+    spdlog::info("simplefs serving {} on {}://{}:{} ({} network threads)", where,
+                 tls ? "https" : "http", s.host, server.local_port(), options.threads);
 
     loops.run();
     if (!drained) {

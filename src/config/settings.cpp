@@ -654,6 +654,21 @@ std::vector<option_spec> option_specs() {
          "Client connections open at once; one more gets 503 and is closed.",
          std::to_string(defaults.max_connections),
          apply_max_connections},
+        {"--tls-cert",
+         "--tls-cert",
+         {"SIMPLEFS_TLS_CERT"},
+         "FILE",
+         "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key. Re-read on "
+         "SIGHUP.",
+         "",
+         apply_text<&settings::tls_cert>},
+        {"--tls-key",
+         "--tls-key",
+         {"SIMPLEFS_TLS_KEY"},
+         "FILE",
+         "PEM private key of --tls-cert.",
+         "",
+         apply_text<&settings::tls_key>},
         {"--cors-origins",
          "--cors-origins",
          {"SIMPLEFS_CORS_ORIGINS"},
@@ -807,6 +822,9 @@ parse_result parse_settings(int argc, const char* const* argv, const env_lookup&
             }
             break;
         }
+    }
+    if (result.tls_cert.empty() != result.tls_key.empty()) {
+        return failure("--tls-cert and --tls-key go together: give both or neither");
     }
     return {std::move(result), 0, {}};
 }

@@ -64,6 +64,9 @@ struct settings {
     std::chrono::milliseconds keepalive_timeout{60000};  // kept-alive wait for the next request
     std::size_t max_header_fields = 100;                 // more fields get 431
     std::size_t max_connections = 16384;                 // one more gets 503
+    /// HTTPS: PEM certificate chain and key; both or neither.
+    std::string tls_cert;
+    std::string tls_key;
 };
 
 /// Outcome of parse_settings: either settings to run with, or an exit code with the text to

@@ -11,6 +11,8 @@
 
 namespace simplefs::http {
 
+struct tls_layer;
+
 /// One accepted client connection. The session coroutine owns its use; the server keeps a
 /// reference so that shutdown can end it. Only shutdown() the socket from outside, on the
 /// connection's loop, never close() it: a blocking-pool thread may be using its descriptor.
@@ -24,6 +26,8 @@ struct connection : std::enable_shared_from_this<connection> {
     }
 
     boost::beast::tcp_stream stream;
+    /// Set for an HTTPS connection: requests and responses go through it, over stream.
+    std::shared_ptr<tls_layer> tls;
     /// Bounds the wait for each request header; re-armed per request, not made anew.
     boost::asio::steady_timer header_timer;
     /// Numbers the header waits, so that a late firing of an earlier wait does nothing.

@@ -51,10 +51,12 @@ tcp::endpoint resolve_endpoint(asio::io_context& io, const std::string& host, st
 
 server::server(event_loops& loops, const server_options& options, const router& routes,
                const cors_policy& cors, runtime::blocking_pool& pool,
-               metrics::service_metrics& metrics)
-    : loops_(loops), options_(options), acceptor_(loops.main()), services_{options, routes,
-                                                                           cors,    pool,
-                                                                           metrics, stopping_} {}
+               metrics::service_metrics& metrics, const tls_certificate* tls)
+    : loops_(loops),
+      options_(options),
+      acceptor_(loops.main()),
+      services_{options, routes, cors, pool, metrics, stopping_},
+      tls_(tls) {}
 
 void server::listen() {
     auto endpoint = resolve_endpoint(loops_.main(), options_.host, options_.port);
@@ -105,6 +107,9 @@ asio::awaitable<void> server::accept_loop() {
         error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         auto conn = std::make_shared<connection>(std::move(socket));
+        if (tls_ != nullptr) {
+            conn->tls = std::make_shared<tls_layer>(conn->stream, tls_->current());
+        }
         if (auto remote = conn->stream.socket().remote_endpoint(ignored); !ignored) {
             conn->peer = remote.address().to_string() + ":" + std::to_string(remote.port());
         }

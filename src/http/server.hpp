@@ -3,6 +3,7 @@
 #include "http/connection.hpp"
 #include "http/event_loops.hpp"
 #include "http/session.hpp"
+#include "http/tls.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,13 +15,13 @@
 
 namespace simplefs::http {
 
-/// Accepts connections on the main loop and runs a session for each on one of the loops (round
-/// robin); knows how to drain them.
+/// Accepts connections (HTTPS ones when tls is set) on the main loop and runs a session for each on
+/// one of the loops (round robin); knows how to drain them.
 class server {
 public:
     server(event_loops& loops, const server_options& options, const router& routes,
-           const cors_policy& cors, runtime::blocking_pool& pool,
-           metrics::service_metrics& metrics);
+           const cors_policy& cors, runtime::blocking_pool& pool, metrics::service_metrics& metrics,
+           const tls_certificate* tls = nullptr);
 
     /// Binds and listens on options.host:options.port. Throws boost::system::system_error.
     void listen();
@@ -45,6 +46,7 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     std::atomic<bool> stopping_{false};
     session_services services_;
+    const tls_certificate* tls_;
     std::mutex mutex_;
     std::set<std::shared_ptr<connection>> connections_;
     /// Refusals being answered; past max_refusing, sockets over the cap are closed at once.

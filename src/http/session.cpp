@@ -3,6 +3,7 @@
 #include "http/http_date.hpp"
 #include "http/request_framing.hpp"
 #include "http/response_head.hpp"
+#include "http/tls.hpp"
 #include "log/logger.hpp"
 
 #include <spdlog/spdlog.h>
@@ -51,14 +52,21 @@ constexpr std::uint64_t max_sendfile_chunk = 8u << 20;
 constexpr std::uint64_t lingering_bytes = 64u << 20;
 constexpr std::chrono::seconds lingering_time{5};
 
+/// Calls op with the stream a connection's requests and responses travel on: its TLS stream, or
+/// the TCP stream. op returns the same awaitable type for both.
+template <class Op>
+auto on_stream(connection& conn, Op&& op) {
+    return conn.tls ? op(conn.tls->stream) : op(conn.stream);
+}
+
 /// Pulls a request body for a handler. A Content-Length body goes straight from the socket into
 /// the handler's buffer (large reads, no copy through the parser); a chunked body goes through the
 /// parser, which removes the framing.
 class socket_body_reader final : public body_reader {
 public:
-    socket_body_reader(beast::tcp_stream& stream, beast::flat_buffer& buffer, parser_type& parser,
+    socket_body_reader(connection& conn, beast::flat_buffer& buffer, parser_type& parser,
                        std::chrono::milliseconds idle_timeout)
-        : stream_(stream),
+        : conn_(conn),
           buffer_(buffer),
           parser_(parser),
           idle_timeout_(idle_timeout),
@@ -76,8 +84,10 @@ public:
             if (parser_.get().version() >= 11 &&
                 beast::iequals(parser_.get()[field::expect], "100-continue")) {
                 static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
-                stream_.expires_after(idle_timeout_);
-                auto [e, n] = co_await asio::async_write(stream_, asio::buffer(interim), use_tuple);
+                conn_.stream.expires_after(idle_timeout_);
+                auto [e, n] = co_await on_stream(conn_, [](auto& stream) {
+                    return asio::async_write(stream, asio::buffer(interim), use_tuple);
+                });
                 if (e) {
                     ec = e;
                     co_return 0;
@@ -107,9 +117,10 @@ private:
         std::size_t got = asio::buffer_copy(asio::buffer(out.data(), want), buffer_.data());
         buffer_.consume(got);
         while (got < want) {
-            stream_.expires_after(idle_timeout_);
-            auto [e, n] = co_await stream_.async_read_some(
-                asio::buffer(out.data() + got, want - got), use_tuple);
+            conn_.stream.expires_after(idle_timeout_);
+            const auto free = asio::buffer(out.data() + got, want - got);
+            auto [e, n] = co_await on_stream(
+                conn_, [&](auto& stream) { return stream.async_read_some(free, use_tuple); });
             got += n;
             if (e) {
                 ec = e == asio::error::eof ? bhttp::error::partial_message : e;
@@ -129,8 +140,10 @@ private:
         body.more = true;
         // Fill the whole buffer when the client is fast: fewer, larger disk writes.
         while (!parser_.is_done() && body.size > 0) {
-            stream_.expires_after(idle_timeout_);
-            auto [e, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, use_tuple);
+            conn_.stream.expires_after(idle_timeout_);
+            auto [e, n] = co_await on_stream(conn_, [&](auto& stream) {
+                return bhttp::async_read_some(stream, buffer_, parser_, use_tuple);
+            });
             if (e == bhttp::error::need_buffer) {
                 break;
             }
@@ -145,7 +158,7 @@ private:
         co_return got;
     }
 
-    beast::tcp_stream& stream_;
+    connection& conn_;
     beast::flat_buffer& buffer_;
     parser_type& parser_;
     std::chrono::milliseconds idle_timeout_;
@@ -232,8 +245,9 @@ asio::awaitable<error_code> send_read_body(connection& conn, body_stream& body,
             co_return make_error_code(asio::error::eof);
         }
         conn.stream.expires_after(svc.options.idle_timeout);
-        auto [e, written] =
-            co_await asio::async_write(conn.stream, asio::buffer(chunk.data(), n), use_tuple);
+        auto [e, written] = co_await on_stream(conn, [&](auto& stream) {
+            return asio::async_write(stream, asio::buffer(chunk.data(), n), use_tuple);
+        });
         if (e) {
             co_return e;
         }
@@ -279,7 +293,8 @@ asio::awaitable<error_code> write_head_and(connection& conn, asio::const_buffer 
                                            std::chrono::milliseconds idle_timeout) {
     const std::array<asio::const_buffer, 2> parts{asio::buffer(conn.head), body};
     error_code ec;
-    const std::size_t sent = conn.stream.socket().write_some(parts, ec);
+    // Over TLS the bytes must go through the session: no direct send.
+    const std::size_t sent = conn.tls ? 0 : conn.stream.socket().write_some(parts, ec);
     if (ec && ec != asio::error::would_block) {
         co_return ec;
     }
@@ -289,7 +304,8 @@ asio::awaitable<error_code> write_head_and(connection& conn, asio::const_buffer 
     beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(parts);
     rest.consume(ec ? 0 : sent);
     conn.stream.expires_after(idle_timeout);
-    auto [e, n] = co_await asio::async_write(conn.stream, rest, use_tuple);
+    auto [e, n] = co_await on_stream(
+        conn, [&](auto& stream) { return asio::async_write(stream, rest, use_tuple); });
     co_return e;
 }
 
@@ -356,7 +372,7 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
     if ((out.ec = co_await write_head_and(conn, {}, svc.options.idle_timeout))) {
         co_return out;
     }
-    if (res.stream->sendfile_fd() >= 0) {
+    if (res.stream->sendfile_fd() >= 0 && !conn.tls) {
         out.ec = co_await send_file_body(conn, *res.stream, svc, out.body_bytes);
     } else {
         out.ec = co_await send_read_body(conn, *res.stream, svc, out.body_bytes);
@@ -475,8 +491,9 @@ struct header_outcome {
 /// Reads until parser has a whole header: first what the buffer holds (a pipelined request),
 /// then plain socket reads. What Beast's async_read_header does, without its layers of composed
 /// operations per read.
-asio::awaitable<error_code> read_header_bytes(asio::ip::tcp::socket& socket,
-                                              beast::flat_buffer& buffer, parser_type& parser) {
+template <class Stream>
+asio::awaitable<error_code> read_header_bytes(Stream& stream, beast::flat_buffer& buffer,
+                                              parser_type& parser) {
     while (!parser.is_header_done()) {
         if (buffer.size() > 0) {
             error_code ec;
@@ -498,7 +515,7 @@ asio::awaitable<error_code> read_header_bytes(asio::ip::tcp::socket& socket,
         if (size == 0) {
             co_return bhttp::error::buffer_overflow;
         }
-        auto [e, n] = co_await socket.async_read_some(buffer.prepare(size), use_tuple);
+        auto [e, n] = co_await stream.async_read_some(buffer.prepare(size), use_tuple);
         buffer.commit(n);
         if (e == asio::error::eof) {
             if (!parser.got_some()) {
@@ -533,13 +550,36 @@ asio::awaitable<header_outcome> read_header(connection& conn, beast::flat_buffer
         error_code ignored;
         c->stream.socket().cancel(ignored);
     });
-    const auto ec = co_await read_header_bytes(conn.stream.socket(), buffer, parser);
+    if (conn.tls) {
+        conn.stream.expires_never();  // the header timer bounds this wait, not a body's expiry
+    }
+    // Plain connections read the socket itself: tcp_stream's timer is not needed here.
+    const auto ec = conn.tls ? co_await read_header_bytes(conn.tls->stream, buffer, parser)
+                             : co_await read_header_bytes(conn.stream.socket(), buffer, parser);
     ++conn.header_waits;
     conn.header_timer.cancel();
     co_return header_outcome{ec, ec && conn.header_timed_out};
 }
 
+/// The TLS handshake, within the header timeout.
+asio::awaitable<bool> handshake(connection& conn, std::chrono::milliseconds timeout) {
+    conn.stream.expires_after(timeout);
+    auto [ec] =
+        co_await conn.tls->stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    conn.stream.expires_never();
+    if (ec) {
+        spdlog::debug("TLS handshake with {} failed: {}", conn.peer, ec.message());
+        co_return false;
+    }
+    co_return true;
+}
+
 asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const session_services& svc) {
+    if (conn->tls && !co_await handshake(*conn, svc.options.header_timeout)) {
+        error_code ignored;
+        conn->stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+        co_return;
+    }
     beast::flat_buffer buffer;
     bool first_request = true;
     for (;;) {
@@ -588,7 +628,7 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
         }
         const auto started = std::chrono::steady_clock::now();
         std::optional<in_flight_guard> in_flight(std::in_place, svc.metrics);
-        socket_body_reader body(conn->stream, buffer, parser, svc.options.idle_timeout);
+        socket_body_reader body(*conn, buffer, parser, svc.options.idle_timeout);
         auto [res, route] = co_await handle_request(*conn, parser, body, svc);
 
         const auto& header = parser.get().base();

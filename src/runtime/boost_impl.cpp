@@ -2,4 +2,5 @@
 // includes only their declarations (BOOST_ASIO_SEPARATE_COMPILATION and
 // BOOST_BEAST_SEPARATE_COMPILATION are set for all targets): shorter builds.
 #include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
 #include <boost/beast/src.hpp>
