@@ -61,6 +61,21 @@ struct settings {
     std::size_t max_header_size = 16 * 1024;          // larger request headers get 431
     std::chrono::milliseconds header_timeout{30000};  // to receive a request header (408)
     std::chrono::milliseconds idle_timeout{60000};    // pause in a body, response or keep-alive
+    /// Bearer token file (format: README "Access control"); empty = access control off.
+    std::string auth_tokens;
+    /// GET /metrics needs a valid token too (only with auth_tokens).
+    bool metrics_auth = false;
+    /// File holding the secret of signed URLs; empty = signed URLs are refused.
+    std::string signing_secret_file;
+};
+
+/// `simplefs sign`: print a signed URL instead of serving.
+struct sign_command {
+    std::string secret_file;
+    std::string method = "GET";
+    std::chrono::seconds expires_in{3600};
+    std::string base_url = "http://localhost:8080";
+    std::string name;
 };
 
 /// Outcome of parse_settings: either settings to run with, or an exit code with the text to
@@ -71,6 +86,8 @@ struct parse_result {
     std::optional<settings> value;
     int exit_code = 0;
     std::string output;
+    /// Set (with value) when the command line is `simplefs [OPTIONS] sign ...`.
+    std::optional<sign_command> sign{};
 };
 
 /// Returns the value of the environment variable `name`, or nothing when it is not set.

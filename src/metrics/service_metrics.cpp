@@ -35,7 +35,9 @@ service_metrics::service_metrics()
       download_bytes_("simplefs_download_bytes_total", "File content bytes sent in downloads."),
       in_flight_("simplefs_requests_in_flight", "HTTP requests being served right now."),
       upload_failures_("simplefs_upload_failures_total", "Uploads that failed, by reason.",
-                       {"reason"}) {}
+                       {"reason"}),
+      auth_failures_("simplefs_auth_failures_total",
+                     "Requests refused by access control (401 or 403), by reason.", {"reason"}) {}
 
 void service_metrics::observe_request(const request_sample& s) {
     const std::string_view handler = s.handler.empty() ? std::string_view("none") : s.handler;
@@ -48,6 +50,10 @@ void service_metrics::observe_request(const request_sample& s) {
 
 void service_metrics::count_upload_failure(std::string_view reason) {
     upload_failures_.inc({reason});
+}
+
+void service_metrics::count_auth_failure(std::string_view reason) {
+    auth_failures_.inc({reason});
 }
 
 void service_metrics::set_disk_used(double fraction) noexcept {
@@ -69,6 +75,7 @@ std::string service_metrics::render() const {
     download_bytes_.render(out);
     in_flight_.render(out);
     upload_failures_.render(out);
+    auth_failures_.render(out);
     return out;
 }
 
