@@ -100,7 +100,8 @@ def secured(simplefs_factory, auth_files):
 
 def put(server, name: str, data: bytes, token: str | None = ADMIN, **kw) -> requests.Response:
     headers = bearer(token) if token else {}
-    return requests.put(server.url("/files/" + urllib.parse.quote(name, safe="/")), data=data, headers=headers, timeout=TIMEOUT, **kw)
+    url = server.url("/files/" + urllib.parse.quote(name, safe="/"))
+    return requests.put(url, data=data, headers=headers, timeout=TIMEOUT, **kw)
 
 
 # --------------------------------------------------------------------------- tokens
