@@ -1,4 +1,5 @@
 #include "api/routes.hpp"
+#include "auth/access_control.hpp"
 #include "config/settings.hpp"
 #include "http/mime_types.hpp"
 #include "http/server.hpp"
@@ -17,6 +18,7 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -84,8 +86,84 @@ std::optional<std::unique_ptr<storage::backend>> open_store(const config::settin
     return std::unique_ptr<storage::backend>(std::move(*opened));
 }
 
+/// `simplefs sign`: prints the signed URL; 0, or 2 with a message when the secret is unusable.
+int sign_url(const config::sign_command& c) {
+    auto secret = auth::load_secret_file(c.secret_file);
+    if (!secret.secret) {
+        std::fprintf(stderr, "simplefs: sign: %s\n", secret.error.c_str());
+        return 2;
+    }
+    const auth::url_signer signer(std::move(*secret.secret));
+    const auto expires = auth::access_control::system_clock()() + c.expires_in.count();
+    std::printf("%s\n", auth::signed_url(signer, c.base_url, c.method, c.name, expires).c_str());
+    return 0;
+}
+
+/// Access control as configured, or nullptr when it is off; nullopt after printing why the
+/// configuration cannot be used.
+std::optional<std::unique_ptr<auth::access_control>> make_access_control(
+    const config::settings& s) {
+    if (s.metrics_auth && s.auth_tokens.empty()) {
+        std::fputs("simplefs: --metrics-auth needs --auth-tokens\n", stderr);
+        return std::nullopt;
+    }
+    std::shared_ptr<const auth::token_table> tokens;
+    if (!s.auth_tokens.empty()) {
+        auto loaded = auth::load_token_file(s.auth_tokens);
+        if (!loaded.table) {
+            std::fprintf(stderr, "simplefs: --auth-tokens %s\n", loaded.error.c_str());
+            return std::nullopt;
+        }
+        tokens = std::make_shared<const auth::token_table>(std::move(*loaded.table));
+    }
+    std::optional<auth::url_signer> signer;
+    if (!s.signing_secret_file.empty()) {
+        auto secret = auth::load_secret_file(s.signing_secret_file);
+        if (!secret.secret) {
+            std::fprintf(stderr, "simplefs: --signing-secret-file %s\n", secret.error.c_str());
+            return std::nullopt;
+        }
+        signer.emplace(std::move(*secret.secret));
+    }
+    if (!tokens && !signer) {
+        return std::unique_ptr<auth::access_control>();
+    }
+    return std::make_unique<auth::access_control>(std::move(tokens), std::move(signer));
+}
+
+/// Re-reads the token file on every SIGHUP; a file that does not parse leaves the tokens as
+/// they were. The read blocks the main loop's thread briefly: a token file is a few lines.
+void reload_tokens(auth::access_control& access, const std::string& path) {
+    auto loaded = auth::load_token_file(path);
+    if (loaded.table) {
+        const auto count = loaded.table->size();
+        access.replace_tokens(std::make_shared<const auth::token_table>(std::move(*loaded.table)));
+        spdlog::info("SIGHUP: {} token(s) loaded from {}", count, path);
+    } else {
+        spdlog::error("SIGHUP: keeping the current tokens: {}", loaded.error);
+    }
+}
+
+/// Runs every reload on each SIGHUP.
+void on_each_hangup(boost::asio::signal_set& hangups,
+                    const std::vector<std::function<void()>>& reloads) {
+    hangups.async_wait([&hangups, &reloads](const boost::system::error_code& ec, int) {
+        if (ec) {
+            return;
+        }
+        for (const auto& reload : reloads) {
+            reload();
+        }
+        on_each_hangup(hangups, reloads);
+    });
+}
+
 int serve(const config::settings& s) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    auto access = make_access_control(s);
+    if (!access) {
+        return 2;
+    }
     auto store = open_store(s);
     if (!store) {
         return 1;
@@ -108,7 +186,8 @@ int serve(const config::settings& s) {
         metrics,
         mime,
         {.disk_usage_threshold = s.disk_usage_threshold, .chunk_size = s.chunk_size}};
-    const http::router routes = api::make_routes(services);
+    const http::router routes =
+        api::make_routes(services, {.control = access->get(), .protect_metrics = s.metrics_auth});
     const http::cors_policy cors(s.cors_origins);
     const http::server_options options{.host = s.host,
                                        .port = s.port,
@@ -162,29 +241,38 @@ int serve(const config::settings& s) {
             loops.stop();
         });
     });
-    boost::asio::signal_set reload_signal(io, SIGHUP);
-    std::function<void()> reload_on_sighup = [&] {
-        reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
-            if (ec) {
-                return;
+    // SIGHUP re-reads the token file and the certificate (without either it ends the process, as
+    // it always did).
+    std::vector<std::function<void()>> reloads;
+    if (*access && (*access)->tokens_enabled()) {
+        reloads.emplace_back([&] { reload_tokens(**access, s.auth_tokens); });
+    }
+    if (tls) {
+        reloads.emplace_back([&] {
+            if (auto why = tls->reload()) {
+                spdlog::error("SIGHUP: keeping the previous certificate: {}", *why);
+            } else {
+                spdlog::info("SIGHUP: certificate {} reloaded", s.tls_cert);
             }
-            if (tls) {
-                if (auto why = tls->reload()) {
-                    spdlog::error("SIGHUP: keeping the previous certificate: {}", *why);
-                } else {
-                    spdlog::info("SIGHUP: certificate {} reloaded", s.tls_cert);
-                }
-            }
-            reload_on_sighup();
         });
-    };
-    reload_on_sighup();
+    }
+    boost::asio::signal_set hangups(io);
+    if (!reloads.empty()) {
+        hangups.add(SIGHUP);
+        on_each_hangup(hangups, reloads);
+    }
     server.start();
     const std::string where = s.storage == config::storage_kind::cephfs
                                   ? fmt::format("cephfs {}:{}", s.ceph_fs, s.ceph_root)
                                   : s.storage_root;
     spdlog::info("simplefs serving {} on {}://{}:{} ({} network threads)", where,
                  tls ? "https" : "http", s.host, server.local_port(), options.threads);
+    if (*access) {
+        spdlog::info("access control: {}, signed URLs {}",
+                     (*access)->tokens_enabled() ? "bearer tokens from " + s.auth_tokens
+                                                 : std::string("tokens off"),
+                     (*access)->signing_enabled() ? "on" : "off");
+    }
 
     loops.run();
     if (!drained) {
@@ -205,6 +293,9 @@ int main(int argc, char** argv) {
     if (!parsed.value) {
         std::fputs(parsed.output.c_str(), parsed.exit_code == 0 ? stdout : stderr);
         return parsed.exit_code;
+    }
+    if (parsed.sign) {
+        return sign_url(*parsed.sign);
     }
     const auto& s = *parsed.value;
 #if !SIMPLEFS_HAVE_CEPHFS

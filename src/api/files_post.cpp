@@ -2,6 +2,7 @@
 #include "api/handlers.hpp"
 #include "api/problem.hpp"
 #include "api/upload_checks.hpp"
+#include "auth/token_table.hpp"
 #include "http/digest_fields.hpp"
 #include "http/multipart.hpp"
 #include "storage/hasher.hpp"
@@ -41,7 +42,8 @@ struct upload {
 /// the pool (unlink blocks), by discard().
 class form_upload {
 public:
-    form_upload(services& svc, std::string boundary) : svc_(svc), parser_(std::move(boundary)) {}
+    form_upload(services& svc, std::string boundary, std::string_view allowed_prefix)
+        : svc_(svc), parser_(std::move(boundary)), allowed_prefix_(allowed_prefix) {}
 
     /// Feeds one piece of body; returns a failure answer, or nullopt to go on.
     boost::asio::awaitable<std::optional<http::response>> feed(std::string_view input) {
@@ -150,6 +152,14 @@ private:
         if (auto ec = storage::validate_name(name)) {
             co_return fail("invalid_name", storage_problem(ec));
         }
+        if (!auth::within_prefix(name, allowed_prefix_)) {
+            svc_.metrics.count_auth_failure("outside_prefix");
+            auto refused =
+                http::error_response(status::forbidden, "The token does not allow this name");
+            refused.message.set(http::field::www_authenticate,
+                                R"(Bearer realm="simplefs", error="insufficient_scope")");
+            co_return fail("forbidden", std::move(refused));
+        }
         auto writer = co_await svc_.pool.run([&] { return svc_.store.create_writer(name); });
         if (!writer) {
             co_return fail("io_error", storage_problem(writer.error()));
@@ -189,6 +199,8 @@ private:
     upload* current_ = nullptr;
     std::string folder_;
     bool in_path_field_ = false;
+    /// Empty: any name (see auth::within_prefix).
+    std::string_view allowed_prefix_;
 };
 
 /// Content-Digest / Content-MD5 of a multipart request cover the whole body as sent (RFC 9530
@@ -234,6 +246,11 @@ bool is_form_data(std::string_view content_type) {
 }  // namespace
 
 boost::asio::awaitable<http::response> post_files(services& svc, http::request& req) {
+    return post_files_within(svc, req, {});
+}
+
+boost::asio::awaitable<http::response> post_files_within(services& svc, http::request& req,
+                                                         std::string_view prefix) {
     const auto content_type = req.header[http::field::content_type];
     if (!is_form_data(content_type)) {
         svc.metrics.count_upload_failure("missing_file");
@@ -256,7 +273,7 @@ boost::asio::awaitable<http::response> post_files(services& svc, http::request& 
     }
 
     body_digests digests(std::move(expected));
-    form_upload form(svc, std::move(*boundary));
+    form_upload form(svc, std::move(*boundary), prefix);
     // As in store_body: the socket read of the next chunk overlaps the work on this one.
     const std::size_t half = std::max<std::size_t>(svc.options.chunk_size / 2, 4096);
     body_buffer current(half, req.body.content_length());

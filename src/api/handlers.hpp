@@ -6,6 +6,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <string_view>
+
 namespace simplefs::api {
 
 /// GET /: the upload form.
@@ -21,6 +23,11 @@ boost::asio::awaitable<http::response> livez(services& svc, http::request& req);
 boost::asio::awaitable<http::response> metrics_page(services& svc, http::request& req);
 /// POST /files/: multipart/form-data upload, file(s) in field "file"; 202 once stored.
 boost::asio::awaitable<http::response> post_files(services& svc, http::request& req);
+/// post_files for a client limited to one prefix (auth::within_prefix): a part whose name is
+/// outside it ends the request with 403 before anything of that part is stored, and nothing of
+/// the request is committed.
+boost::asio::awaitable<http::response> post_files_within(services& svc, http::request& req,
+                                                         std::string_view prefix);
 /// GET (and HEAD) /files/{name}: the file, with conditionals and ranges; a name ending in '/'
 /// lists that folder.
 boost::asio::awaitable<http::response> get_file(services& svc, http::request& req);

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <limits>
 #include <utility>
+#include <variant>
 
 namespace simplefs::config {
 namespace {
@@ -46,6 +47,8 @@ struct option_spec {
     std::string description;
     std::string default_text;
     apply_fn apply;
+    /// Takes no value on the command line (--flag is "true"; --flag=false also works).
+    bool flag = false;
 };
 
 bool is_space(char c) {
@@ -499,6 +502,33 @@ problem apply_shutdown_grace(std::string_view text, settings& out) {
     return std::nullopt;
 }
 
+/// A file name that may be empty (= the feature is off).
+template <std::string settings::*Member>
+problem apply_optional_file(std::string_view text, settings& out) {
+    out.*Member = std::string(text);
+    return std::nullopt;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+    const std::string word = lower(trim(text));
+    if (word == "true" || word == "1" || word == "yes" || word == "on") {
+        return true;
+    }
+    if (word == "false" || word == "0" || word == "no" || word == "off" || word.empty()) {
+        return false;
+    }
+    return std::nullopt;
+}
+
+problem apply_metrics_auth(std::string_view text, settings& out) {
+    const auto value = parse_bool(text);
+    if (!value) {
+        return std::string("expected true or false (also 1/0, yes/no, on/off)");
+    }
+    out.metrics_auth = *value;
+    return std::nullopt;
+}
+
 std::string_view to_string(storage_kind kind) {
     return kind == storage_kind::cephfs ? "cephfs" : "posix";
 }
@@ -704,7 +734,88 @@ std::vector<option_spec> option_specs() {
          "Time running requests get to finish at shutdown, 0..1h.",
          format_duration(defaults.shutdown_grace),
          apply_shutdown_grace},
+        {"--auth-tokens",
+         "--auth-tokens",
+         {"SIMPLEFS_AUTH_TOKENS"},
+         "FILE",
+         "Bearer token file; turns access control on (re-read on SIGHUP). Empty = off.",
+         defaults.auth_tokens,
+         apply_optional_file<&settings::auth_tokens>},
+        {"--metrics-auth",
+         "--metrics-auth",
+         {"SIMPLEFS_METRICS_AUTH"},
+         "",
+         "GET /metrics needs a valid token too (with --auth-tokens).",
+         "false",
+         apply_metrics_auth,
+         /*flag=*/true},
+        {"--signing-secret-file",
+         "--signing-secret-file",
+         {"SIMPLEFS_SIGNING_SECRET_FILE"},
+         "FILE",
+         "Secret (32+ bytes) that signed URLs are checked with (see 'sign'). Empty = none.",
+         defaults.signing_secret_file,
+         apply_optional_file<&settings::signing_secret_file>},
     };
+}
+
+constexpr std::chrono::seconds max_signed_url_lifetime = std::chrono::hours{24 * 30};
+
+/// The `sign` subcommand's values as typed.
+struct sign_values {
+    std::string secret_file;
+    std::string method = "GET";
+    std::string expires_in = "1h";
+    std::string base_url = sign_command{}.base_url;
+    std::string name;
+};
+
+/// Validates the `sign` values; the secret file falls back to SIMPLEFS_SIGNING_SECRET_FILE.
+std::variant<sign_command, std::string> make_sign_command(const sign_values& v,
+                                                          const env_lookup& env) {
+    sign_command c;
+    c.secret_file = v.secret_file;
+    if (c.secret_file.empty() && env) {
+        c.secret_file = env("SIMPLEFS_SIGNING_SECRET_FILE").value_or("");
+    }
+    if (c.secret_file.empty()) {
+        return std::string("sign: --secret-file (or SIMPLEFS_SIGNING_SECRET_FILE) is required");
+    }
+    c.method = std::string(trim(v.method));
+    for (char& ch : c.method) {
+        if (ch >= 'a' && ch <= 'z') {
+            ch = static_cast<char>(ch - 'a' + 'A');
+        }
+    }
+    if (c.method != "GET" && c.method != "PUT" && c.method != "DELETE") {
+        return "sign: invalid value '" + printable(v.method) +
+               "' for --method: expected GET, PUT or DELETE";
+    }
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units = {{
+        {"", 1},
+        {"s", 1},
+        {"m", 60},
+        {"h", 60 * 60},
+        {"d", 24 * 60 * 60},
+    }};
+    const auto seconds = parse_scaled(v.expires_in, units);
+    if (!seconds || *seconds < 1 ||
+        *seconds > static_cast<std::uint64_t>(max_signed_url_lifetime.count())) {
+        return "sign: invalid value '" + printable(v.expires_in) +
+               "' for --expires-in: expected a duration from 1s to 30d, such as 3600, 15m or 2d";
+    }
+    c.expires_in = std::chrono::seconds{static_cast<std::chrono::seconds::rep>(*seconds)};
+    if (!v.base_url.starts_with("http://") && !v.base_url.starts_with("https://")) {
+        return "sign: invalid value '" + printable(v.base_url) +
+               "' for --base-url: expected http://host[:port] or https://host[:port]";
+    }
+    c.base_url = v.base_url;
+    if (v.name.empty() || v.name.starts_with('/') || v.name.ends_with('/')) {
+        return "sign: invalid file name '" + printable(v.name) +
+               "': expected a name as in /files/{name}, without leading or trailing '/'";
+    }
+    c.name = v.name;
+    return c;
 }
 
 std::string env_help(const std::vector<std::string>& names) {
@@ -770,12 +881,36 @@ parse_result parse_settings(int argc, const char* const* argv, const env_lookup&
     app.footer(std::string(help_footer));
     for (std::size_t i = 0; i < specs.size(); ++i) {
         const option_spec& spec = specs[i];
-        CLI::Option* option =
-            app.add_option(spec.flags, flag_values[i], spec.description + env_help(spec.env_names));
+        const std::string description = spec.description + env_help(spec.env_names);
+        CLI::Option* option = spec.flag ? app.add_flag(spec.flags, flag_values[i], description)
+                                        : app.add_option(spec.flags, flag_values[i], description);
         option->type_name(spec.type_name);
         option->default_str(spec.default_text);
         options.push_back(option);
     }
+
+    sign_values sign_args;
+    CLI::App* sign = app.add_subcommand(
+        "sign",
+        "Print a URL that allows one method on one file until it expires, signed with the "
+        "secret the server checks (--signing-secret-file), and exit.");
+    sign->footer("DURATION: plain seconds, or a number with s, m, h or d.");
+    sign->add_option("--secret-file", sign_args.secret_file,
+                     "File with the signing secret.\nEnv: SIMPLEFS_SIGNING_SECRET_FILE")
+        ->type_name("FILE");
+    sign->add_option("--method", sign_args.method, "GET (also allows HEAD), PUT or DELETE.")
+        ->type_name("METHOD")
+        ->default_str(sign_args.method);
+    sign->add_option("--expires-in", sign_args.expires_in,
+                     "How long the URL works: 1s..30d, plain seconds or with s, m, h, d.")
+        ->type_name("DURATION")
+        ->default_str(sign_args.expires_in);
+    sign->add_option("--base-url", sign_args.base_url, "Where the server is, as clients reach it.")
+        ->type_name("URL")
+        ->default_str(sign_args.base_url);
+    sign->add_option("name", sign_args.name, "The file name, as in /files/{name}.")
+        ->type_name("NAME")
+        ->required();
 
     std::vector<std::string> args;
     for (int i = argc - 1; i > 0; --i) {
@@ -784,7 +919,8 @@ parse_result parse_settings(int argc, const char* const* argv, const env_lookup&
     try {
         app.parse(args);
     } catch (const CLI::CallForHelp&) {
-        return {std::nullopt, 0, with_newline(app.help())};
+        return {std::nullopt, 0,
+                with_newline(app.got_subcommand(sign) ? sign->help() : app.help())};
     } catch (const CLI::CallForVersion& e) {
         return {std::nullopt, 0, with_newline(e.what())};
     } catch (const CLI::ExtrasError&) {
@@ -799,6 +935,14 @@ parse_result parse_settings(int argc, const char* const* argv, const env_lookup&
         return failure(e.what());
     } catch (const CLI::ParseError& e) {
         return failure(e.what());
+    }
+
+    if (app.got_subcommand(sign)) {
+        auto command = make_sign_command(sign_args, env);
+        if (auto* why = std::get_if<std::string>(&command)) {
+            return failure(*why);
+        }
+        return {settings{}, 0, {}, std::get<sign_command>(std::move(command))};
     }
 
     settings result;

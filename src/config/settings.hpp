@@ -67,6 +67,21 @@ struct settings {
     /// HTTPS: PEM certificate chain and key; both or neither.
     std::string tls_cert;
     std::string tls_key;
+    /// Bearer token file (format: README "Access control"); empty = access control off.
+    std::string auth_tokens;
+    /// GET /metrics needs a valid token too (only with auth_tokens).
+    bool metrics_auth = false;
+    /// File holding the secret of signed URLs; empty = signed URLs are refused.
+    std::string signing_secret_file;
+};
+
+/// `simplefs sign`: print a signed URL instead of serving.
+struct sign_command {
+    std::string secret_file;
+    std::string method = "GET";
+    std::chrono::seconds expires_in{3600};
+    std::string base_url = "http://localhost:8080";
+    std::string name;
 };
 
 /// Outcome of parse_settings: either settings to run with, or an exit code with the text to
@@ -77,6 +92,8 @@ struct parse_result {
     std::optional<settings> value;
     int exit_code = 0;
     std::string output;
+    /// Set (with value) when the command line is `simplefs [OPTIONS] sign ...`.
+    std::optional<sign_command> sign{};
 };
 
 /// Returns the value of the environment variable `name`, or nothing when it is not set.

@@ -688,5 +688,92 @@ TEST(settings, limits_timeouts_and_storage) {
     }
 }
 
+TEST(settings, access_control_options) {
+    const settings defaults;
+    EXPECT_EQ(defaults.auth_tokens, "");
+    EXPECT_FALSE(defaults.metrics_auth);
+    EXPECT_EQ(defaults.signing_secret_file, "");
+
+    auto flags = run(
+        {"--auth-tokens", "/etc/tokens", "--metrics-auth", "--signing-secret-file", "/etc/secret"});
+    ASSERT_TRUE(flags.value) << flags.output;
+    EXPECT_EQ(flags.value->auth_tokens, "/etc/tokens");
+    EXPECT_TRUE(flags.value->metrics_auth);
+    EXPECT_EQ(flags.value->signing_secret_file, "/etc/secret");
+    EXPECT_FALSE(flags.sign);
+
+    auto env = run({}, {{"SIMPLEFS_AUTH_TOKENS", "/t"},
+                        {"SIMPLEFS_METRICS_AUTH", "yes"},
+                        {"SIMPLEFS_SIGNING_SECRET_FILE", "/s"}});
+    ASSERT_TRUE(env.value) << env.output;
+    EXPECT_EQ(env.value->auth_tokens, "/t");
+    EXPECT_TRUE(env.value->metrics_auth);
+    EXPECT_EQ(env.value->signing_secret_file, "/s");
+
+    auto off = run({"--metrics-auth=false"}, {{"SIMPLEFS_METRICS_AUTH", "1"}});
+    ASSERT_TRUE(off.value) << off.output;
+    EXPECT_FALSE(off.value->metrics_auth);
+    auto empty = run({}, {{"SIMPLEFS_AUTH_TOKENS", ""}});
+    ASSERT_TRUE(empty.value) << empty.output;
+    EXPECT_EQ(empty.value->auth_tokens, "");
+
+    auto bad = run({}, {{"SIMPLEFS_METRICS_AUTH", "maybe"}});
+    expect_one_error_line(bad);
+    EXPECT_NE(bad.output.find("SIMPLEFS_METRICS_AUTH"), std::string::npos) << bad.output;
+
+    const auto help = run({"--help"});
+    for (const std::string mention :
+         {"--auth-tokens", "SIMPLEFS_AUTH_TOKENS", "--metrics-auth", "SIMPLEFS_METRICS_AUTH",
+          "--signing-secret-file", "SIMPLEFS_SIGNING_SECRET_FILE", "sign"}) {
+        EXPECT_NE(help.output.find(mention), std::string::npos) << "help lacks " << mention;
+    }
+}
+
+TEST(settings, sign_subcommand) {
+    auto plain = run({"sign", "--secret-file", "/k", "a/b.txt"});
+    ASSERT_TRUE(plain.sign) << plain.output;
+    EXPECT_EQ(plain.exit_code, 0);
+    EXPECT_EQ(plain.sign->secret_file, "/k");
+    EXPECT_EQ(plain.sign->method, "GET");
+    EXPECT_EQ(plain.sign->expires_in, 3600s);
+    EXPECT_EQ(plain.sign->base_url, "http://localhost:8080");
+    EXPECT_EQ(plain.sign->name, "a/b.txt");
+
+    auto full = run({"sign", "--method", "put", "--expires-in", "2d", "--base-url",
+                     "https://files.example:8443", "x"},
+                    {{"SIMPLEFS_SIGNING_SECRET_FILE", "/env-key"}});
+    ASSERT_TRUE(full.sign) << full.output;
+    EXPECT_EQ(full.sign->secret_file, "/env-key");
+    EXPECT_EQ(full.sign->method, "PUT");
+    EXPECT_EQ(full.sign->expires_in, 48h);
+    EXPECT_EQ(full.sign->base_url, "https://files.example:8443");
+    EXPECT_EQ(run({"sign", "--secret-file", "/k", "--expires-in", "90", "x"}).sign->expires_in,
+              90s);
+
+    // the server's settings are not parsed for `sign`
+    EXPECT_TRUE(run({"sign", "--secret-file", "/k", "x"}, {{"SIMPLEFS_PORT", "bad"}}).sign);
+
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"sign", "x"},                                                 // no secret
+             {"sign", "--secret-file", "/k"},                               // no name
+             {"sign", "--secret-file", "/k", "--method", "POST", "x"},      // not signable
+             {"sign", "--secret-file", "/k", "--expires-in", "0", "x"},     // too short
+             {"sign", "--secret-file", "/k", "--expires-in", "31d", "x"},   // too long
+             {"sign", "--secret-file", "/k", "--expires-in", "soon", "x"},  // not a duration
+             {"sign", "--secret-file", "/k", "--base-url", "ftp://h", "x"},
+             {"sign", "--secret-file", "/k", "/abs"},
+             {"sign", "--secret-file", "/k", "folder/"},
+         }) {
+        SCOPED_TRACE(join_args(args));
+        const auto result = run(args);
+        EXPECT_FALSE(result.sign);
+        expect_one_error_line(result);
+    }
+
+    const auto help = run({"sign", "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.output.find("--expires-in"), std::string::npos) << help.output;
+}
+
 }  // namespace
 }  // namespace simplefs::config

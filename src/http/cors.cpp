@@ -9,7 +9,7 @@ constexpr std::string_view allowed_methods = "DELETE, GET, HEAD, OPTIONS, PATCH,
 // Beyond the CORS-safelisted ones, so that scripts can read what a file service answers.
 constexpr std::string_view exposed_headers =
     "Content-Disposition, Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, "
-    "Location";
+    "Location, WWW-Authenticate";
 
 }  // namespace
 

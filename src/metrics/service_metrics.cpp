@@ -39,7 +39,9 @@ service_metrics::service_metrics()
                            "Connections answered 503 and closed because --max-connections were "
                            "open."),
       upload_failures_("simplefs_upload_failures_total", "Uploads that failed, by reason.",
-                       {"reason"}) {}
+                       {"reason"}),
+      auth_failures_("simplefs_auth_failures_total",
+                     "Requests refused by access control (401 or 403), by reason.", {"reason"}) {}
 
 void service_metrics::observe_request(const request_sample& s) {
     const std::string_view handler = s.handler.empty() ? std::string_view("none") : s.handler;
@@ -52,6 +54,10 @@ void service_metrics::observe_request(const request_sample& s) {
 
 void service_metrics::count_upload_failure(std::string_view reason) {
     upload_failures_.inc({reason});
+}
+
+void service_metrics::count_auth_failure(std::string_view reason) {
+    auth_failures_.inc({reason});
 }
 
 void service_metrics::set_disk_used(double fraction) noexcept {
@@ -75,6 +81,7 @@ std::string service_metrics::render() const {
     open_connections_.render(out);
     refused_connections_.render(out);
     upload_failures_.render(out);
+    auth_failures_.render(out);
     return out;
 }
 

@@ -62,6 +62,11 @@ public:
     /// set of reasons (each one is a time series).
     void count_upload_failure(std::string_view reason);
 
+    /// Counts one refused request in simplefs_auth_failures_total{reason} (access control: a
+    /// missing or invalid token, a missing scope, a bad or expired signed URL...). A small
+    /// fixed set of reasons.
+    void count_auth_failure(std::string_view reason);
+
     /// Sets disk_used to fraction (0 to 1) rounded to 2 decimals.
     void set_disk_used(double fraction) noexcept;
 
@@ -86,6 +91,7 @@ private:
     gauge open_connections_;
     counter refused_connections_;
     counter_family upload_failures_;
+    counter_family auth_failures_;
 };
 
 }  // namespace simplefs::metrics

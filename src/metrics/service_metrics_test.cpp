@@ -133,6 +133,18 @@ TEST(ServiceMetrics, OwnCountersAndGauges) {
     EXPECT_TRUE(contains(m.render(), "simplefs_storage_ready 0"));
 }
 
+TEST(ServiceMetrics, AuthFailuresByReason) {
+    service_metrics m;
+    EXPECT_EQ(m.render().find("simplefs_auth_failures_total{"), std::string::npos);
+    m.count_auth_failure("invalid_token");
+    m.count_auth_failure("invalid_token");
+    m.count_auth_failure("expired_signature");
+    const std::string text = m.render();
+    EXPECT_TRUE(contains(text, "# TYPE simplefs_auth_failures_total counter"));
+    EXPECT_TRUE(contains(text, "simplefs_auth_failures_total{reason=\"invalid_token\"} 2"));
+    EXPECT_TRUE(contains(text, "simplefs_auth_failures_total{reason=\"expired_signature\"} 1"));
+}
+
 TEST(ServiceMetrics, ProcessMetricsArePresent) {
     const std::string text = service_metrics().render();
     for (const char* name : {"process_virtual_memory_bytes", "process_resident_memory_bytes",

@@ -31,21 +31,25 @@ EXPECTED = {
     "/health": {"get": {"200"}},
     "/readyz": {"get": {"200", "503"}},
     "/livez": {"get": {"200"}},
-    "/metrics": {"get": {"200"}},
+    "/metrics": {"get": {"200", "401"}},
     "/openapi.json": {"get": {"200"}},
     "/docs": {"get": {"200"}},
     "/files/": {
-        "get": {"200", "400", "503"},
-        "post": {"202", "400", "413", "422", "503", "507"},
+        "get": {"200", "400", "401", "403", "503"},
+        "post": {"202", "400", "401", "403", "413", "422", "503", "507"},
     },
-    "/files/{folder}/": {"get": {"200", "400", "404", "503"}},
+    "/files/{folder}/": {"get": {"200", "400", "401", "403", "404", "503"}},
     "/files/{name}": {
-        "get": {"200", "206", "304", "400", "403", "404", "412", "416", "503"},
-        "head": {"200", "206", "304", "400", "403", "404", "412", "416", "503"},
-        "put": {"200", "201", "400", "412", "413", "503", "507"},
-        "delete": {"204", "404", "412", "503"},
+        "get": {"200", "206", "304", "400", "401", "403", "404", "412", "416", "503"},
+        "head": {"200", "206", "304", "400", "401", "403", "404", "412", "416", "503"},
+        "put": {"200", "201", "400", "401", "403", "412", "413", "503", "507"},
+        "delete": {"204", "401", "403", "404", "412", "503"},
     },
 }
+# Operations that take a bearer token when access control is on (optional: it is off by default).
+SECURED = {("/metrics", "get"), ("/files/", "get"), ("/files/", "post"), ("/files/{folder}/", "get"),
+           ("/files/{name}", "get"), ("/files/{name}", "head"), ("/files/{name}", "put"),
+           ("/files/{name}", "delete")}
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 REQUIRED_ASSETS = {"/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js",
@@ -252,6 +256,21 @@ def test_openapi_document_is_valid_and_complete(server):
             documented = set(paths[path][method]["responses"])
             assert documented == statuses, (f"{method.upper()} {path}: statuses {sorted(documented)}"
                                             f", expected {sorted(statuses)}")
+
+
+def test_bearer_scheme_documented_where_access_control_applies(server):
+    spec = get(server, "/openapi.json").json()
+    scheme = spec["components"]["securitySchemes"]["bearerAuth"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            if method not in HTTP_METHODS:
+                continue
+            if (path, method) in SECURED:
+                # optional: access control is off unless the server runs with --auth-tokens
+                assert op.get("security") == [{}, {"bearerAuth": []}], f"{method.upper()} {path}"
+            else:
+                assert "security" not in op, f"{method.upper()} {path} is always open"
 
 
 def test_served_document_is_the_repository_file(server):
