@@ -18,6 +18,10 @@ export CTEST_PARALLEL_LEVEL
 
 CCACHE_DIR ?= $(HOME)/.cache/ccache
 export CCACHE_DIR
+# Paths relative to the checkout, so that clones and worktrees share cached objects.
+CCACHE_BASEDIR ?= $(CURDIR)
+CCACHE_NOHASHDIR ?= true
+export CCACHE_BASEDIR CCACHE_NOHASHDIR
 
 # -Werror in CI, off locally unless asked for (make WERROR=ON ...).
 ifeq ($(CI),true)
