@@ -71,11 +71,26 @@ class Ledger:
         # The serial makes every version's content unique, the random part its size and bytes.
         return f"{name} version {n}\n".encode() + os.urandom(size)
 
-    def record(self, v: Version) -> None:
+    def upload(self, name: str, method: str, content: bytes, send) -> bool:
+        """Records a version of name, then sends it with send() -> Response; False when no answer
+        came (the server was killed)."""
+        v = Version(name, method, hashlib.sha256(content).hexdigest(), len(content), time.monotonic())
         with self.lock:
-            self.versions.setdefault(v.name, []).append(v)
+            self.versions.setdefault(name, []).append(v)
             self.by_digest[v.sha256] = v
             self.sent += 1
+        try:
+            r = send()
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+            return False  # requests' chunked path lets urllib3's and socket errors through
+        answered = time.monotonic()
+        with self.lock:
+            if 200 <= r.status_code < 300:
+                v.acked = answered
+                self.acked += 1
+            else:
+                self.unexpected.append(f"{method} {name}: {r.status_code} {r.content[:200]!r}")
+        return True
 
 
 def _chunks(data: bytes, size: int = 256 * 1024):
@@ -101,21 +116,8 @@ def _upload_loop(base_url: str, ledger: Ledger, stop: threading.Event, rng: rand
             method = rng.choice(("PUT", "PUT-chunked", "POST"))
             size = rng.randint(*LARGE) if rng.random() < 0.3 else rng.randint(0, SMALL_MAX)
             content = ledger.new_content(name, size)
-            v = Version(name, method, hashlib.sha256(content).hexdigest(), len(content), time.monotonic())
-            ledger.record(v)
-            try:
-                r = _send(session, base_url, name, method, content)
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
-                # The chunked path of requests lets urllib3's and socket errors through.
+            if not ledger.upload(name, method, content, lambda: _send(session, base_url, name, method, content)):
                 session.close()  # the server is gone (or going): a new connection next time
-                continue
-            if 200 <= r.status_code < 300:
-                v.acked = time.monotonic()
-                with ledger.lock:
-                    ledger.acked += 1
-            else:
-                with ledger.lock:
-                    ledger.unexpected.append(f"{method} {name}: {r.status_code} {r.content[:200]!r}")
 
 
 def _slow_chunks(data: bytes, stop: threading.Event):
@@ -128,35 +130,26 @@ def _upload_into_new_folder(base_url: str, ledger: Ledger, name: str, stop: thre
     """One upload to a folder that does not exist yet, sent slowly so that the kill usually comes
     before its end: its folders must not outlive it."""
     content = ledger.new_content(name, 2 << 20)
-    v = Version(name, "PUT-slow", hashlib.sha256(content).hexdigest(), len(content), time.monotonic())
-    ledger.record(v)
-    try:
-        r = requests.put(base_url + file_path(name), data=_slow_chunks(content, stop), timeout=REQUEST_TIMEOUT)
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
-        return
-    if 200 <= r.status_code < 300:
-        v.acked = time.monotonic()
-        with ledger.lock:
-            ledger.acked += 1
-    else:
-        with ledger.lock:
-            ledger.unexpected.append(f"PUT {name}: {r.status_code} {r.content[:200]!r}")
+    ledger.upload(name, "PUT-slow", content, lambda: requests.put(
+        base_url + file_path(name), data=_slow_chunks(content, stop), timeout=REQUEST_TIMEOUT))
+
+
+def _list_tree(srv) -> list[str]:
+    """Every entry of every listing page, from the root down through the folders listed."""
+    entries = []
+    folders = [""]
+    while folders:
+        names, pages = list_all(srv, folders.pop())
+        entries += names
+        folders += [f for p in pages for f in p["folders"]]
+    return entries
 
 
 def _check_temp_files_hidden(srv) -> int:
     """While uploads run: temp files on disk appear in no listing and cannot be downloaded.
     Returns how many were on disk."""
     on_disk = temp_files(srv.root)
-    listed = []
-    folders = [""]
-    while folders:
-        folder = folders.pop()
-        try:
-            names, pages = list_all(srv, folder)
-        except requests.RequestException:
-            return len(on_disk)
-        listed += names
-        folders += [f for p in pages for f in p["folders"]]
+    listed = _list_tree(srv)
     assert not [n for n in listed if TEMP_PREFIX in n], f"temp files listed: {listed}"
     for path in on_disk[:4]:
         rel = os.path.relpath(path, srv.root)
@@ -219,13 +212,7 @@ def _verify(srv, ledger: Ledger, round_no: int) -> int:
         problems.append(f"files on disk {sorted(files)} != names served {sorted(present)}")
     if empty:
         problems.append(f"empty folders left: {empty}")
-    listed = set()
-    folders = [""]
-    while folders:
-        folder = folders.pop()
-        names, pages = list_all(srv, folder)
-        listed |= {n for n in names if not n.endswith("/")}
-        folders += [f for p in pages for f in p["folders"]]
+    listed = {n for n in _list_tree(srv) if not n.endswith("/")}
     if listed != present:
         problems.append(f"listed {sorted(listed)} != names served {sorted(present)}")
     assert not problems, f"round {round_no}:\n  " + "\n  ".join(problems)
