@@ -162,7 +162,7 @@ private:
         }
         auto writer = co_await svc_.pool.run([&] { return svc_.store.create_writer(name); });
         if (!writer) {
-            co_return fail("io_error", storage_problem(writer.error()));
+            co_return write_failure(svc_, writer.error());
         }
         uploads_.push_back({std::move(name), part.content_type, std::move(*writer), {}});
         current_ = &uploads_.back();
@@ -187,7 +187,7 @@ private:
         }
         const std::span<const char> piece(data.data(), data.size());
         if (const error_code failed = co_await write_chunk(svc_, *current_->writer, piece)) {
-            co_return fail("io_error", storage_problem(failed));
+            co_return write_failure(svc_, failed);
         }
         svc_.metrics.add_upload_bytes(data.size());
         co_return std::nullopt;

@@ -61,7 +61,7 @@ boost::asio::awaitable<http::response> put_file(services& svc, http::request& re
         }
         auto created = svc.store.create_writer(name, {.md5 = digests.md5_hex.has_value()});
         if (!created) {
-            return {storage_problem(created.error())};
+            return {write_failure(svc, created.error())};
         }
         prepared out{.refusal = std::nullopt,
                      .writer = std::move(*created),
@@ -90,8 +90,7 @@ boost::asio::awaitable<http::response> put_file(services& svc, http::request& re
     }
     if (stored.write_error) {
         co_await discard();
-        svc.metrics.count_upload_failure("io_error");
-        co_return storage_problem(stored.write_error);
+        co_return write_failure(svc, stored.write_error);
     }
     const auto& committed = *stored.committed;
     if (!committed) {

@@ -9,6 +9,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 namespace simplefs::api {
@@ -117,19 +118,34 @@ http::response body_failure(services& svc, const http::request& req,
     return res;
 }
 
-http::response commit_failure(services& svc, const boost::system::error_code& ec) {
+namespace {
+
+/// The simplefs_upload_failures_total reason of a storage error.
+std::string_view failure_reason(const boost::system::error_code& ec) {
     using storage::errc;
-    if (ec == errc::already_exists) {
+    return ec == errc::precondition_failed                        ? "precondition_failed"
+           : ec == errc::digest_mismatch                          ? "digest_mismatch"
+           : ec == errc::no_space                                 ? "no_space"
+           : ec == errc::unavailable                              ? "unavailable"
+           : ec == errc::invalid_name || ec == errc::escapes_root ? "invalid_name"
+           : ec == errc::is_directory                             ? "is_directory"
+                                                                  : "io_error";
+}
+
+}  // namespace
+
+http::response write_failure(services& svc, const boost::system::error_code& ec) {
+    svc.metrics.count_upload_failure(failure_reason(ec));
+    return storage_problem(ec);
+}
+
+http::response commit_failure(services& svc, const boost::system::error_code& ec) {
+    if (ec == storage::errc::already_exists) {
         // Only create-only commits (If-None-Match: *) report it.
         svc.metrics.count_upload_failure("precondition_failed");
         return http::error_response(status::precondition_failed, "Precondition Failed");
     }
-    svc.metrics.count_upload_failure(ec == errc::precondition_failed ? "precondition_failed"
-                                     : ec == errc::digest_mismatch   ? "digest_mismatch"
-                                     : ec == errc::no_space          ? "no_space"
-                                     : ec == errc::unavailable       ? "unavailable"
-                                                                     : "io_error");
-    return storage_problem(ec);
+    return write_failure(svc, ec);
 }
 
 }  // namespace simplefs::api

@@ -59,6 +59,10 @@ boost::asio::awaitable<stored_body> store_body(services& svc, http::body_reader&
 http::response body_failure(services& svc, const http::request& req,
                             const boost::system::error_code& ec);
 
+/// The answer when storage failed an upload before its commit (creating the temp file, writing a
+/// chunk): the storage table's status, 507 for a full disk. Counts the failure by its reason.
+http::response write_failure(services& svc, const boost::system::error_code& ec);
+
 /// The answer when a commit failed: 412 for a lost precondition race or an existing name under
 /// If-None-Match: *, 400 for a digest mismatch, else the storage table. Counts the failure.
 http::response commit_failure(services& svc, const boost::system::error_code& ec);

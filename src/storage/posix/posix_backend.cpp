@@ -412,6 +412,19 @@ bool rename_flags_unsupported(int error) noexcept {
     return error == EINVAL || error == ENOSYS || is_unsupported(error);
 }
 
+/// Removes folder and then each of its parents while they are empty: folders exist only to hold
+/// files. A writer that opened one of them before it went retries (create_writer).
+void remove_empty_parents(int root_fd, std::string folder) {
+    while (folder != ".") {
+        split_name parts = split(folder);
+        auto dir = open_beneath(root_fd, parts.parent, O_PATH | O_DIRECTORY);
+        if (!dir || ::unlinkat(dir->get(), parts.leaf.c_str(), AT_REMOVEDIR) != 0) {
+            return;
+        }
+        folder = std::move(parts.parent);
+    }
+}
+
 struct opened_file {
     unique_fd fd;
     struct stat st;
@@ -603,6 +616,8 @@ public:
         open_ = false;
         file_.reset();
         ::unlinkat(dir_.get(), temp_name_.c_str(), 0);
+        // Folders created for this upload would otherwise outlive it, empty.
+        remove_empty_parents(state_->root_fd, split(path_).parent);
     }
 
     std::uint64_t bytes_written() const noexcept override { return bytes_; }
@@ -776,17 +791,6 @@ error_code check_target(int root_fd, const std::string& path) {
         return errc::is_directory;
     }
     return {};
-}
-
-void remove_empty_parents(int root_fd, std::string folder) {
-    while (folder != ".") {
-        split_name parts = split(folder);
-        auto dir = open_beneath(root_fd, parts.parent, O_PATH | O_DIRECTORY);
-        if (!dir || ::unlinkat(dir->get(), parts.leaf.c_str(), AT_REMOVEDIR) != 0) {
-            return;
-        }
-        folder = std::move(parts.parent);
-    }
 }
 
 enum class entry_kind { skip, file, folder };
@@ -1183,19 +1187,37 @@ result<std::size_t> posix_backend::remove_stale_temp_files() {
         return last_error();
     }
     top->release();
-    std::vector<unique_dir> stack;
-    stack.push_back(std::move(top_dir));
+    /// A folder being scanned. One that held temp files and nothing else is removed after its
+    /// scan: a crash during an upload into new folders would leave them behind, empty.
+    struct level {
+        unique_dir dir;
+        std::string name;   ///< in the parent level
+        bool kept = false;  ///< an entry stays in it
+        bool removed = false;
+    };
+    std::vector<level> stack;
+    stack.push_back({std::move(top_dir), "."});
 
     std::size_t removed = 0;
     while (!stack.empty()) {
-        DIR* dir = stack.back().get();
+        level& current = stack.back();
+        DIR* dir = current.dir.get();
         errno = 0;
         const dirent* entry = ::readdir(dir);
         if (entry == nullptr) {
             if (errno != 0) {
                 return last_error();
             }
+            level done = std::move(stack.back());
             stack.pop_back();
+            if (stack.empty()) {
+                break;
+            }
+            // ENOTEMPTY when an upload began meanwhile: the folder is kept.
+            const bool gone =
+                done.removed && !done.kept &&
+                ::unlinkat(::dirfd(stack.back().dir.get()), done.name.c_str(), AT_REMOVEDIR) == 0;
+            (gone ? stack.back().removed : stack.back().kept) = true;
             continue;
         }
         const std::string_view entry_name(entry->d_name);
@@ -1228,18 +1250,24 @@ result<std::size_t> posix_backend::remove_stale_temp_files() {
                 return last_error();
             }
             child.release();
-            stack.push_back(std::move(child_dir));
-        } else if (type == DT_REG && entry_name.starts_with(temp_prefix)) {
-            struct stat st {};
-            if (shared && ::fstatat(parent_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                now - to_time_point(st.st_mtim) < state_->opts.shared_stale_temp_min_age) {
-                continue;
-            }
-            if (::unlinkat(parent_fd, entry->d_name, 0) == 0) {
-                ++removed;
-            } else if (errno != ENOENT) {
-                return last_error();
-            }
+            stack.push_back({std::move(child_dir), std::string(entry_name)});
+            continue;
+        }
+        if (type != DT_REG || !entry_name.starts_with(temp_prefix)) {
+            current.kept = true;
+            continue;
+        }
+        struct stat st {};
+        if (shared && ::fstatat(parent_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            now - to_time_point(st.st_mtim) < state_->opts.shared_stale_temp_min_age) {
+            current.kept = true;
+            continue;
+        }
+        if (::unlinkat(parent_fd, entry->d_name, 0) == 0) {
+            ++removed;
+            current.removed = true;
+        } else if (errno != ENOENT) {
+            return last_error();
         }
     }
     return removed;

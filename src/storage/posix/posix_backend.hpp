@@ -52,7 +52,11 @@ struct posix_options {
 ///   content is already visible.
 /// - remove: a symlink is removed itself, never its target.
 /// - remove_stale_temp_files: on a shared filesystem (CephFS, FUSE, NFS, SMB) only temp files
-///   older than posix_options::shared_stale_temp_min_age; on a local one all of them.
+///   older than posix_options::shared_stale_temp_min_age; on a local one all of them. Folders
+///   that held nothing but removed temp files go too (an upload into new folders that a crash
+///   ended); other empty folders stay.
+/// - abort (and destroying an uncommitted writer) removes the temp file and then the folders
+///   above it that are left empty, as remove does.
 /// - list: one readdir pass per page, keeping only the `limit` smallest qualifying names in a
 ///   heap; only symlinks and entries of unknown d_type that could make the page are resolved,
 ///   and only the entries returned are opened for metadata.

@@ -321,6 +321,29 @@ TEST_F(posix_backend_test, destruction_without_commit_removes_temp_file) {
     }
     EXPECT_TRUE(temp_files_under(root_).empty());
     EXPECT_FALSE(fs::exists(root_ / "a" / "b" / "never.txt"));
+    // The folders made for the upload went with it.
+    EXPECT_FALSE(fs::exists(root_ / "a"));
+}
+
+TEST_F(posix_backend_test, abort_keeps_folders_that_hold_files) {
+    put("a/keep.txt", "keep");
+    auto writer = backend_->create_writer("a/b/c/never.txt");
+    ASSERT_TRUE(writer.has_value());
+    ASSERT_TRUE((*writer)->write(std::string_view("data")).has_value());
+    (*writer)->abort();
+    EXPECT_TRUE(temp_files_under(root_).empty());
+    EXPECT_FALSE(fs::exists(root_ / "a" / "b"));
+    EXPECT_EQ(get("a/keep.txt"), "keep");
+}
+
+TEST_F(posix_backend_test, abort_while_another_upload_uses_the_new_folder) {
+    auto first = backend_->create_writer("new/one.txt");
+    auto second = backend_->create_writer("new/two.txt");
+    ASSERT_TRUE(first.has_value() && second.has_value());
+    (*first)->abort();
+    ASSERT_TRUE((*second)->write(std::string_view("two")).has_value());
+    ASSERT_TRUE((*second)->commit().has_value());
+    EXPECT_EQ(get("new/two.txt"), "two");
 }
 
 TEST_F(posix_backend_test, calls_after_commit_fail) {
@@ -485,8 +508,26 @@ TEST_F(posix_backend_test, stale_temp_files_are_removed_and_counted) {
     EXPECT_TRUE(fs::is_directory(root_ / ".simplefs.tmp.folder"));
     EXPECT_TRUE(fs::exists(outside_ / "dir" / ".simplefs.tmp.outside"));
     EXPECT_TRUE(fs::is_symlink(root_ / ".simplefs.tmp.link"));
+    // a/b/c held only a temp file, and a/b only a/b/c; a holds keep.txt.
+    EXPECT_FALSE(fs::exists(root_ / "a" / "b"));
+    EXPECT_TRUE(fs::is_directory(root_ / "a"));
 
     EXPECT_EQ(*backend_->remove_stale_temp_files(), 0u);
+}
+
+TEST_F(posix_backend_test, stale_scan_keeps_folders_it_did_not_empty) {
+    fs::create_directories(root_ / "empty" / "inner");
+    write_file(root_ / "mixed" / ".simplefs.tmp.1", "stale");
+    write_file(root_ / "mixed" / "sub" / ".simplefs.tmp.2", "stale");
+    fs::create_directories(root_ / "mixed" / "empty");
+    write_file(root_ / "only" / "deep" / ".simplefs.tmp.3", "stale");
+
+    EXPECT_EQ(*backend_->remove_stale_temp_files(), 3u);
+    EXPECT_TRUE(fs::is_directory(root_ / "empty" / "inner"));
+    EXPECT_TRUE(fs::is_directory(root_ / "mixed" / "empty"));
+    EXPECT_FALSE(fs::exists(root_ / "mixed" / "sub"));
+    EXPECT_FALSE(fs::exists(root_ / "only"));
+    EXPECT_TRUE(temp_files_under(root_).empty());
 }
 
 TEST_F(posix_backend_test, stale_scan_also_removes_temp_of_live_writer) {
