@@ -49,6 +49,14 @@ decision access_control::authorize(const access_request& req, const credentials&
     if (cred.expires || cred.signature) {
         return check_signature(req, cred);
     }
+    return check_token(cred, &req);
+}
+
+decision access_control::authorize_any_token(const credentials& cred) const {
+    return check_token(cred, nullptr);
+}
+
+decision access_control::check_token(const credentials& cred, const access_request* req) const {
     if (!tokens_enabled_) {
         return {outcome::allowed, {}, {}};
     }
@@ -62,13 +70,16 @@ decision access_control::authorize(const access_request& req, const credentials&
     }
     decision d{outcome::allowed, {}, {}};
     d.who = grant->name;
-    if (!has_scope(grant->scopes, req.needed)) {
+    if (req == nullptr) {
+        return d;
+    }
+    if (!has_scope(grant->scopes, req->needed)) {
         d.result = outcome::missing_scope;
         return d;
     }
-    if (req.name && !grant->prefix.empty()) {
-        const bool inside = req.listing ? req.name->starts_with(grant->prefix + '/')
-                                        : within_prefix(*req.name, grant->prefix);
+    if (req->name && !grant->prefix.empty()) {
+        const bool inside = req->listing ? req->name->starts_with(grant->prefix + '/')
+                                         : within_prefix(*req->name, grant->prefix);
         if (!inside) {
             d.result = outcome::outside_prefix;
             return d;
@@ -76,21 +87,6 @@ decision access_control::authorize(const access_request& req, const credentials&
     }
     d.prefix = grant->prefix;
     return d;
-}
-
-decision access_control::authorize_any_token(const credentials& cred) const {
-    if (!tokens_enabled_) {
-        return {outcome::allowed, {}, {}};
-    }
-    if (!cred.bearer) {
-        return {outcome::no_credentials, {}, {}};
-    }
-    const auto table = tokens();
-    const token_grant* grant = table->find(*cred.bearer);
-    if (grant == nullptr) {
-        return {outcome::invalid_token, {}, {}};
-    }
-    return {outcome::allowed, grant->name, {}};
 }
 
 }  // namespace simplefs::auth

@@ -83,6 +83,8 @@ public:
 
 private:
     decision check_signature(const access_request& req, const credentials& cred) const;
+    /// The bearer token's decision for req; req null: any valid token will do.
+    decision check_token(const credentials& cred, const access_request* req) const;
     std::shared_ptr<const token_table> tokens() const { return tokens_.load(); }
 
     const bool tokens_enabled_;

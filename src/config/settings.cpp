@@ -387,21 +387,14 @@ problem apply_keepalive_timeout(std::string_view text, settings& out) {
     return apply_timeout(text, out.keepalive_timeout);
 }
 
-problem apply_max_header_fields(std::string_view text, settings& out) {
+/// A setter for a whole number from Min to Max.
+template <std::size_t settings::*Member, std::uint64_t Min, std::uint64_t Max>
+problem apply_count(std::string_view text, settings& out) {
     const auto count = parse_digits(trim(text));
-    if (!count || *count < 8 || *count > 10000) {
-        return std::string("expected a number of fields from 8 to 10000");
+    if (!count || *count < Min || *count > Max) {
+        return "expected a whole number from " + std::to_string(Min) + " to " + std::to_string(Max);
     }
-    out.max_header_fields = static_cast<std::size_t>(*count);
-    return std::nullopt;
-}
-
-problem apply_max_connections(std::string_view text, settings& out) {
-    const auto count = parse_digits(trim(text));
-    if (!count || *count < 1 || *count > 1000000) {
-        return std::string("expected a number of connections from 1 to 1000000");
-    }
-    out.max_connections = static_cast<std::size_t>(*count);
+    out.*Member = static_cast<std::size_t>(*count);
     return std::nullopt;
 }
 
@@ -676,14 +669,14 @@ std::vector<option_spec> option_specs() {
          "N",
          "Most header fields in a request; more get 431. 8..10000.",
          std::to_string(defaults.max_header_fields),
-         apply_max_header_fields},
+         apply_count<&settings::max_header_fields, 8, 10000>},
         {"--max-connections",
          "--max-connections",
          {"SIMPLEFS_MAX_CONNECTIONS"},
          "N",
          "Client connections open at once; one more gets 503 and is closed.",
          std::to_string(defaults.max_connections),
-         apply_max_connections},
+         apply_count<&settings::max_connections, 1, 1000000>},
         {"--tls-cert",
          "--tls-cert",
          {"SIMPLEFS_TLS_CERT"},
