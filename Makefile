@@ -2,8 +2,9 @@
 # presets in CMakePresets.json (build/<preset>, Ninja, ccache).
 #
 #   make build        release build            make run [ARGS="..."]
-#   make test         release (all) + asan     make test-unit / test-e2e
+#   make test         release (all) + asan + tsan + fuzz     make test-unit / test-e2e
 #   make asan / tsan  sanitizer build + tests  make coverage
+#   make fuzz         libFuzzer targets, SIMPLEFS_FUZZ_SECONDS each (tests/fuzz/README.md)
 #   make format       clang-format -i          make format-check
 #   make deps         install build+test deps  make clean
 #   make bench [ARGS="--quick"]  simplefs against nginx (bench/README.md)
@@ -36,6 +37,8 @@ endif
 ASAN_CTEST_ARGS ?= -LE 'large|ceph|bench'
 TSAN_CTEST_ARGS ?= -LE 'large|ceph|bench'
 COVERAGE_CTEST_ARGS ?= -LE 'large|ceph|bench'
+# The fuzz preset runs only the label `fuzz` (bounded runs, tests/fuzz/README.md).
+FUZZ_CTEST_ARGS ?=
 
 ARGS ?=
 # Where `make format` / `make format-check` look for *.hpp and *.cpp.
@@ -83,7 +86,7 @@ awk -F'\t' '{ \
 endef
 
 .PHONY: all help deps deps-build deps-bench build run bench test test-ceph test-unit test-e2e asan tsan \
-	coverage format format-check clean build_dep run_local test_local
+	fuzz coverage format format-check clean build_dep run_local test_local
 
 all: build
 
@@ -139,6 +142,8 @@ test: deps
 	@$(call ctest_stage,asan,asan,$(ASAN_CTEST_ARGS))
 	$(call configure_build,tsan)
 	@$(call ctest_stage,tsan,tsan,$(TSAN_CTEST_ARGS))
+	$(call configure_build,fuzz)
+	@$(call ctest_stage,fuzz,fuzz,$(FUZZ_CTEST_ARGS))
 	@$(print_summary)
 
 test-ceph: deps
@@ -170,6 +175,12 @@ tsan: deps
 	@mkdir -p build && rm -f $(SUMMARY)
 	$(call configure_build,tsan)
 	@$(call ctest_stage,tsan,tsan,$(TSAN_CTEST_ARGS))
+	@$(print_summary)
+
+fuzz: deps
+	@mkdir -p build && rm -f $(SUMMARY)
+	$(call configure_build,fuzz)
+	@$(call ctest_stage,fuzz,fuzz,$(FUZZ_CTEST_ARGS))
 	@$(print_summary)
 
 # Counters from earlier runs would add up, so they are reset before the tests.

@@ -8,39 +8,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <charconv>
-
 namespace simplefs::api {
-namespace {
 
 using http::status;
-
-constexpr std::size_t default_limit = 1000;
-constexpr std::size_t max_limit = 10000;
-
-struct list_query {
-    storage::list_options options;
-    std::optional<std::string> error;
-};
-
-list_query parse_query(std::string_view query) {
-    list_query q;
-    q.options.limit = default_limit;
-    q.options.prefix = query_value(query, "prefix").value_or("");
-    q.options.after = query_value(query, "cursor").value_or("");
-    if (auto text = query_value(query, "limit")) {
-        std::size_t limit = 0;
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-        if (ec != std::errc() || end != text->data() + text->size() || limit == 0 ||
-            limit > max_limit) {
-            q.error = "limit must be a whole number from 1 to 10000";
-        }
-        q.options.limit = limit;
-    }
-    return q;
-}
-
-}  // namespace
 
 boost::asio::awaitable<http::response> list_files(services& svc, http::request& req) {
     // "" for GET /files/, "a/b" for GET /files/a/b/
@@ -53,7 +23,7 @@ boost::asio::awaitable<http::response> list_files(services& svc, http::request& 
             co_return storage_problem(ec);
         }
     }
-    auto query = parse_query(req.query);
+    auto query = parse_list_query(req.query);
     if (query.error) {
         co_return http::error_response(status::bad_request, *query.error);
     }

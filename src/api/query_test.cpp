@@ -24,5 +24,26 @@ TEST(QueryValue, ReadsOnlyTheViewItIsGiven) {
     EXPECT_EQ(query_value(query, "limit"), "1");
 }
 
+TEST(ParseListQuery, DefaultsAndValues) {
+    auto q = parse_list_query("");
+    EXPECT_FALSE(q.error);
+    EXPECT_EQ(q.options.limit, 1000u);
+    EXPECT_EQ(q.options.prefix, "");
+    EXPECT_EQ(q.options.after, "");
+
+    q = parse_list_query("prefix=a%2Fb&cursor=x%20y&limit=10000");
+    EXPECT_FALSE(q.error);
+    EXPECT_EQ(q.options.prefix, "a/b");
+    EXPECT_EQ(q.options.after, "x y");
+    EXPECT_EQ(q.options.limit, 10000u);
+}
+
+TEST(ParseListQuery, RefusesBadLimits) {
+    for (const char* query : {"limit=0", "limit=10001", "limit=", "limit=1x", "limit=-1",
+                              "limit=+5", "limit=99999999999999999999999"}) {
+        EXPECT_TRUE(parse_list_query(query).error) << query;
+    }
+}
+
 }  // namespace
 }  // namespace simplefs::api

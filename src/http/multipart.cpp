@@ -560,13 +560,18 @@ multipart_event multipart_parser::consume_headers(std::string_view& input,
         }
         const std::size_t end = input.find_first_of("\r\n");
         const std::size_t n = end == std::string_view::npos ? input.size() : end;
+        // The first fault in byte order decides the error, so that it does not depend on how
+        // the body was split into pieces: the line's bytes count before its bad LF.
+        if (!count_header_bytes(n)) {
+            return fail(multipart_error::header_too_large, ec);
+        }
         if (end != std::string_view::npos && input[end] == '\n') {
             return fail(multipart_error::malformed, ec);
         }
-        const std::size_t taken = end == std::string_view::npos ? n : n + 1;
-        if (!count_header_bytes(taken)) {
+        if (end != std::string_view::npos && !count_header_bytes(1)) {
             return fail(multipart_error::header_too_large, ec);
         }
+        const std::size_t taken = end == std::string_view::npos ? n : n + 1;
         line_.append(input.substr(0, n));
         input.remove_prefix(taken);
         header_cr_ = end != std::string_view::npos;

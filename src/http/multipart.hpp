@@ -15,9 +15,10 @@ struct multipart_part {
     /// The `name` parameter of Content-Disposition (quoted-string unescaped; may be empty).
     std::string name;
     /// The file name: the RFC 5987 `filename*` decoded to UTF-8 when present, else `filename`;
-    /// nullopt when the part has neither. Never contains control characters (< 0x20, 0x7f) but
-    /// is otherwise as sent: it may be empty (browsers send filename="" for an empty file input),
-    /// hold '/', '\\' or "..", and browser percent escapes (%22, %0D, %0A) are not decoded.
+    /// nullopt when the part has neither. Never contains control characters (< 0x20, 0x7f) other
+    /// than HTAB, which a quoted-string may hold (RFC 9110 §5.6.4), but is otherwise as sent: it
+    /// may be empty (browsers send filename="" for an empty file input), hold '/', '\\' or "..",
+    /// and browser percent escapes (%22, %0D, %0A) are not decoded.
     std::optional<std::string> filename;
     /// The part's Content-Type value with surrounding whitespace removed; "" when absent.
     std::string content_type;

@@ -541,6 +541,17 @@ TEST(MultipartParser, LimitsAreExact) {
                  {.max_header_bytes = padded_block - 1});
 }
 
+TEST(MultipartParser, FirstFaultDecidesWhateverThePieces) {
+    // Found by the multipart fuzz target: fed whole, the bare LF past the header limit was
+    // reported instead of the limit that the bytes before it had already broken.
+    const std::string headers = "Content-Disposition: form-data; name=\"a\"; x=" +
+                                std::string(100, 'p') + "\nX: 1\r\n";
+    expect_error(boundary, with_headers(boundary, headers), multipart_error::header_too_large,
+                 {.max_header_bytes = 64});
+    expect_error(boundary, with_headers(boundary, headers), multipart_error::malformed,
+                 {.max_header_bytes = 2 + 150});
+}
+
 TEST(MultipartParser, DefaultHeaderLimits) {
     expect_error(boundary,
                  with_headers(boundary, "Content-Disposition: form-data; name=\"a\"\r\nX-Pad: " +

@@ -1,7 +1,7 @@
 #include "http/session.hpp"
 
 #include "http/http_date.hpp"
-#include "http/request_framing.hpp"
+#include "http/request_parser.hpp"
 #include "http/response_head.hpp"
 #include "http/tls.hpp"
 #include "log/logger.hpp"
@@ -19,15 +19,11 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/url/parse.hpp>
 
 #include <sys/sendfile.h>
 
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -39,7 +35,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using boost::system::error_code;
-using parser_type = bhttp::request_parser<bhttp::buffer_body>;
+using parser_type = request_parser;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 /// Streamed bodies up to this size are read on the network thread when their bytes are in
@@ -132,46 +128,49 @@ private:
     }
 
     asio::awaitable<std::size_t> read_chunked(std::span<char> out, error_code& ec) {
-        // Beast reads at most the buffer's free capacity (and 64 KiB) per call.
+        // Reads take the buffer's free capacity, up to 64 KiB.
         buffer_.reserve(64 * 1024);
-        auto& body = parser_.get().body();
-        body.data = out.data();
-        body.size = out.size();
-        body.more = true;
+        std::size_t got = 0;
         // Fill the whole buffer when the client is fast: fewer, larger disk writes.
-        while (!parser_.is_done() && body.size > 0) {
-            conn_.stream.expires_after(idle_timeout_);
-            auto [e, n] = co_await on_stream(conn_, [&](auto& stream) {
-                return bhttp::async_read_some(stream, buffer_, parser_, use_tuple);
-            });
-            if (e == bhttp::error::need_buffer) {
-                break;
+        while (!parser_.is_done() && got < out.size()) {
+            if (!feed_.ready(buffer_)) {
+                const auto size = beast::read_size(buffer_, 64 * 1024);
+                conn_.stream.expires_after(idle_timeout_);
+                const auto free = buffer_.prepare(size);
+                auto [e, n] = co_await on_stream(
+                    conn_, [&](auto& stream) { return stream.async_read_some(free, use_tuple); });
+                buffer_.commit(n);
+                if (e == asio::error::eof) {
+                    parser_.put_eof(ec);
+                    if (!ec) {
+                        ec = bhttp::error::partial_message;
+                    }
+                    break;
+                }
+                if (e) {
+                    ec = e;
+                    break;
+                }
+                continue;
             }
-            if (e) {
-                ec = e;
+            got += feed_.put(buffer_, parser_, out.subspan(got), ec);
+            if (ec) {
                 break;
             }
         }
-        std::size_t got = out.size() - body.size;
-        body.data = nullptr;
-        body.size = 0;
         co_return got;
     }
 
     connection& conn_;
     beast::flat_buffer& buffer_;
     parser_type& parser_;
+    chunked_body_feed feed_;
     std::chrono::milliseconds idle_timeout_;
     const bool direct_;
     std::uint64_t remaining_;
     bool continue_answered_ = false;
     std::uint64_t bytes_read_ = 0;
 };
-
-bool is_http_parse_error(const error_code& ec) {
-    return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
-}
 
 bool has_no_body(status code) {
     auto n = static_cast<unsigned>(code);
@@ -411,18 +410,16 @@ asio::awaitable<routed> route_request(connection& conn, parser_type& parser,
                                       socket_body_reader& body, const session_services& svc) {
     const auto& header = parser.get().base();
     routed out;
-    auto target = boost::urls::parse_origin_form(header.target());
+    auto target = parse_request_target(header.target());
     if (!target) {
         out.res = error_response(status::bad_request, "Invalid request target");
         co_return out;
     }
-    const std::string path = target->path();
-    const std::string query(target->encoded_query());
+    const std::string& path = target->path;
+    const std::string& query = target->query;
     const auto match = svc.routes.find(header.method(), path);
     out.route = match.route;
-    const auto length = body.content_length();
-    const bool too_large =
-        svc.options.max_body_size != 0 && length && *length > svc.options.max_body_size;
+    const bool too_large = body_too_large(body.content_length(), svc.options);
     auto preflight = svc.cors.preflight(header);
     if (preflight) {
         out.res = std::move(*preflight);
@@ -474,10 +471,7 @@ private:
 asio::awaitable<void> answer_parse_error(connection& conn, const error_code& ec,
                                          const session_services& svc) {
     spdlog::debug("bad request from {}: {}", conn.peer, ec.message());
-    auto res = ec == bhttp::error::header_limit
-                   ? error_response(status::request_header_fields_too_large,
-                                    "Request header fields too large")
-                   : error_response(status::bad_request, "Invalid HTTP request");
+    auto res = parse_error_response(ec);
     co_await write_response(conn, res, false, false, svc);
 }
 
@@ -496,15 +490,7 @@ asio::awaitable<error_code> read_header_bytes(Stream& stream, beast::flat_buffer
                                               parser_type& parser) {
     while (!parser.is_header_done()) {
         if (buffer.size() > 0) {
-            error_code ec;
-            const std::size_t used = parser.put(buffer.data(), ec);
-            // Beast takes a header in one piece: the bytes it used are the whole head.
-            if (parser.is_header_done() &&
-                has_obsolete_line_folding({static_cast<const char*>(buffer.data().data()), used})) {
-                co_return bhttp::error::bad_field;
-            }
-            buffer.consume(used);
-            if (ec && ec != bhttp::error::need_more) {
+            if (auto ec = put_head_bytes(buffer, parser)) {
                 co_return ec;
             }
             if (parser.is_header_done()) {
@@ -518,12 +504,7 @@ asio::awaitable<error_code> read_header_bytes(Stream& stream, beast::flat_buffer
         auto [e, n] = co_await stream.async_read_some(buffer.prepare(size), use_tuple);
         buffer.commit(n);
         if (e == asio::error::eof) {
-            if (!parser.got_some()) {
-                co_return bhttp::error::end_of_stream;
-            }
-            error_code ec;
-            parser.put_eof(ec);
-            co_return ec ? ec : make_error_code(bhttp::error::partial_message);
+            co_return head_input_ended(parser);
         }
         if (e) {
             co_return e;
@@ -584,10 +565,7 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
     bool first_request = true;
     for (;;) {
         parser_type parser;
-        parser.header_limit(static_cast<std::uint32_t>(svc.options.header_limit));
-        // No limit while reading the header: a Content-Length over the limit gets its 413 from the
-        // router step, not a parse error. Chunked bodies get the limit below.
-        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+        limit_request_head(parser, svc.options);
         // The first request gets header_timeout; later ones may idle on keep-alive first.
         auto [ec, timed_out] = co_await read_header(
             *conn, buffer, parser,
@@ -608,24 +586,13 @@ asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const sessio
             }
             break;
         }
-        if (parser.get().target().size() > svc.options.max_target_length) {
-            auto res = error_response(status::uri_too_long, "Request target too long");
-            co_await write_response(*conn, res, false, false, svc);
-            co_await linger(*conn);
-            break;
-        }
-        if (auto problem =
-                check_request_framing(parser.get().base(), svc.options.max_header_fields)) {
-            spdlog::debug("refused request from {}: {}", conn->peer, problem->detail);
-            auto res = error_response(problem->code, problem->detail);
-            co_await write_response(*conn, res, false, false, svc);
+        if (auto refusal = refuse_request_head(parser.get().base(), svc.options)) {
+            co_await write_response(*conn, *refusal, false, false, svc);
             co_await linger(*conn);
             break;
         }
         conn->busy = true;
-        if (svc.options.max_body_size != 0) {
-            parser.body_limit(svc.options.max_body_size);
-        }
+        limit_request_body(parser, svc.options);
         const auto started = std::chrono::steady_clock::now();
         std::optional<in_flight_guard> in_flight(std::in_place, svc.metrics);
         socket_body_reader body(*conn, buffer, parser, svc.options.idle_timeout);
