@@ -544,8 +544,8 @@ TEST(MultipartParser, LimitsAreExact) {
 TEST(MultipartParser, FirstFaultDecidesWhateverThePieces) {
     // Found by the multipart fuzz target: fed whole, the bare LF past the header limit was
     // reported instead of the limit that the bytes before it had already broken.
-    const std::string headers = "Content-Disposition: form-data; name=\"a\"; x=" +
-                                std::string(100, 'p') + "\nX: 1\r\n";
+    const std::string headers =
+        "Content-Disposition: form-data; name=\"a\"; x=" + std::string(100, 'p') + "\nX: 1\r\n";
     expect_error(boundary, with_headers(boundary, headers), multipart_error::header_too_large,
                  {.max_header_bytes = 64});
     expect_error(boundary, with_headers(boundary, headers), multipart_error::malformed,
