@@ -21,7 +21,8 @@ access_control::clock access_control::system_clock() {
 
 void access_control::replace_tokens(std::shared_ptr<const token_table> tokens) {
     if (tokens_enabled_ && tokens != nullptr) {
-        tokens_.store(std::move(tokens));
+        std::lock_guard lock(tokens_mutex_);
+        tokens_ = std::move(tokens);
     }
 }
 

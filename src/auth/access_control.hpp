@@ -4,10 +4,10 @@
 #include "auth/token_table.hpp"
 #include "auth/url_signer.hpp"
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,10 +85,16 @@ private:
     decision check_signature(const access_request& req, const credentials& cred) const;
     /// The bearer token's decision for req; req null: any valid token will do.
     decision check_token(const credentials& cred, const access_request* req) const;
-    std::shared_ptr<const token_table> tokens() const { return tokens_.load(); }
+    std::shared_ptr<const token_table> tokens() const {
+        std::lock_guard lock(tokens_mutex_);
+        return tokens_;
+    }
 
     const bool tokens_enabled_;
-    std::atomic<std::shared_ptr<const token_table>> tokens_;
+    // A mutex, not std::atomic<std::shared_ptr>: GCC 12's lock-bit implementation of the latter
+    // is reported as a data race by TSan.
+    mutable std::mutex tokens_mutex_;
+    std::shared_ptr<const token_table> tokens_;
     std::optional<url_signer> signer_;
     clock now_;
 };
