@@ -91,6 +91,13 @@ test("upload, list, download, delete and errors on the page", async () => {
   const page = await context.newPage();
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
+  // Console errors too (a Content-Security-Policy violation shows there), except the failed
+  // requests the test causes on purpose (the 413, the new folder's 404).
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+      pageErrors.push(m.text());
+    }
+  });
   await page.goto(base + "/");
   await page.getByRole("heading", { name: "Files" }).waitFor();
 
@@ -136,6 +143,11 @@ test("upload, list, download, delete and errors on the page", async () => {
   await page.fill("#filter", "gam");
   assert.equal(await rows.locator("a.name").count(), 1);
   await page.fill("#filter", "");
+  // By keyboard: the column headers are buttons; the live region tells what is shown.
+  await page.focus('th[data-key="modified"] button');
+  await page.keyboard.press("Enter");
+  assert.equal(await page.locator('th[data-key="modified"]').getAttribute("aria-sort"), "ascending");
+  assert.match(await page.locator("#status").textContent(), /3 items in the top folder/);
 
   // Download alpha.bin and compare the bytes.
   const [download] = await Promise.all([
@@ -168,14 +180,15 @@ test("upload, list, download, delete and errors on the page", async () => {
 
   // A new folder opens empty and says how it comes to exist; an upload into it makes it.
   await page.getByRole("button", { name: "New folder" }).click();
-  await page.fill("#folder-name", "reports");
+  await page.fill("#folder-name", "reports 2026");
   await page.keyboard.press("Enter");
   await page.locator("#empty", { hasText: "exists once you upload" }).waitFor({ timeout: WAIT });
   await page.setInputFiles("#file-input", [{ name: "q4.txt", mimeType: "text/plain", buffer: Buffer.from("q4\n") }]);
   await rows.getByRole("link", { name: "q4.txt", exact: true }).waitFor({ timeout: WAIT });
-  assert.equal(await readFile(path.join(root, "data", "reports", "q4.txt"), "utf8"), "q4\n");
+  assert.equal(await readFile(path.join(root, "data", "reports 2026", "q4.txt"), "utf8"), "q4\n");
+  assert.match(await page.evaluate(() => location.hash), /^#\/reports%202026\/$/);
   await page.getByRole("link", { name: "Top folder" }).click();
-  await rows.getByRole("link", { name: "reports/" }).waitFor({ timeout: WAIT });
+  await rows.getByRole("link", { name: "reports 2026/" }).waitFor({ timeout: WAIT });
   await page.screenshot({ path: path.join(ARTIFACTS, "desktop-after.png"), fullPage: true });
 
   // A phone-sized screen: the same page, fewer columns, nothing wider than the screen.

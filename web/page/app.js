@@ -105,8 +105,18 @@ function detailOf(text) {
 
 // ---------------------------------------------------------------- listing
 
+// "#/a%20b/c/" for the folder "a b/c/": the folder is in the address, so back and bookmarks work.
+function folderHash(folder) {
+  return "#/" + folder.split("/").map(encodeURIComponent).join("/");
+}
+
 function folderFromHash() {
-  let folder = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
+  let folder = "";
+  try {
+    folder = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
+  } catch {
+    return "";  // not valid percent-encoding: the top folder
+  }
   if (folder && !folder.endsWith("/")) {
     folder += "/";
   }
@@ -151,7 +161,7 @@ async function loadFolder(more = false) {
 }
 
 function openFolder(folder) {
-  const hash = "#/" + folder;
+  const hash = folderHash(folder);
   if (location.hash !== hash) {
     location.hash = hash;  // hashchange loads it
   } else {
@@ -182,7 +192,7 @@ function renderCrumbs() {
   const parts = state.folder.split("/").filter(Boolean);
   const list = el("ol");
   const crumb = (label, folder, current) => {
-    const link = el("a", { href: "#/" + folder, textContent: label });
+    const link = el("a", { href: folderHash(folder), textContent: label });
     if (current) link.setAttribute("aria-current", "page");
     list.append(el("li", {}, link));
   };
@@ -226,7 +236,7 @@ function fileRow(file) {
 }
 
 function folderRow(folder) {
-  const link = el("a", { href: "#/" + folder, textContent: baseName(folder) + "/", className: "name" });
+  const link = el("a", { href: folderHash(folder), textContent: baseName(folder) + "/", className: "name" });
   return el("tr", { className: "folder" },
     el("td", {}, el("span", { className: "kind" }), link),
     el("td", { className: "num", textContent: "\u2014" }),
@@ -248,7 +258,7 @@ function render() {
   const rows = [];
   if (state.folder) {
     const parent = state.folder.split("/").slice(0, -2).join("/");
-    const up = el("a", { href: "#/" + (parent ? parent + "/" : ""), textContent: "\u2191 Parent folder" });
+    const up = el("a", { href: folderHash(parent ? parent + "/" : ""), textContent: "\u2191 Parent folder" });
     rows.push(el("tr", { className: "folder" }, el("td", { colSpan: 5 }, up)));
   }
   rows.push(...folders.map((f) => folderRow(f.name)), ...files.map(fileRow));
