@@ -1,14 +1,15 @@
 // The page at / in a real browser: Debian's chromium driven by playwright-core. Starts the
 // simplefs binary (SIMPLEFS_BIN) on a free loopback port with a temporary root and a 1 MiB
-// upload limit, then uploads by the picker and by drag-and-drop, downloads, deletes, and checks
-// that a 413 is shown. Screenshots go to SIMPLEFS_BROWSER_ARTIFACTS (default ./artifacts).
+// upload limit, then uploads by the picker and by drag-and-drop, downloads, deletes, checks that
+// a 413 is shown, and uses a token against a second server with --auth-tokens. Screenshots go to
+// SIMPLEFS_BROWSER_ARTIFACTS (default ./artifacts).
 //
 //   SIMPLEFS_BIN=build/release/simplefs node --test tests/browser/web_page.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, mkdtemp, mkdir, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,7 +21,9 @@ const ARTIFACTS = path.resolve(process.env.SIMPLEFS_BROWSER_ARTIFACTS || "artifa
 const LIMIT = 1024 * 1024;
 const WAIT = 15_000;  // generous: a busy 2-core machine
 
-let server, serverLog = "", root, base, browser;
+let root, base, browser;
+const servers = [];
+const TOKEN = "browser-test-token-0123456789";
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -33,20 +36,32 @@ function freePort() {
   });
 }
 
-async function waitHealthy(url) {
+// Starts simplefs on a free port with the storage root `data` and answers its base URL once
+// /health is 200.
+async function startServer(data, ...extra) {
+  await mkdir(data, { recursive: true });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, ["--host", "127.0.0.1", "--port", String(port), "--storage-root", data,
+                           "--max-upload-size", String(LIMIT), ...extra],
+                     { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  proc.stdout.on("data", (d) => { log += d; });
+  proc.stderr.on("data", (d) => { log += d; });
+  servers.push(proc);
   const deadline = Date.now() + WAIT;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) {
-      throw new Error(`simplefs exited with ${server.exitCode}:\n${serverLog}`);
+    if (proc.exitCode !== null) {
+      throw new Error(`simplefs exited with ${proc.exitCode}:\n${log}`);
     }
     try {
-      if ((await fetch(url + "/health")).ok) return;
+      if ((await fetch(url + "/health")).ok) return url;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`simplefs did not answer /health within ${WAIT} ms:\n${serverLog}`);
+  throw new Error(`simplefs did not answer /health within ${WAIT} ms:\n${log}`);
 }
 
 // Bytes that differ per position, so a truncated or shifted download shows.
@@ -64,24 +79,18 @@ before(async () => {
                     "or set SIMPLEFS_CHROMIUM");
   });
   root = await mkdtemp(path.join(tmpdir(), "simplefs-browser-"));
-  await mkdir(path.join(root, "data"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ["--host", "127.0.0.1", "--port", String(port), "--storage-root",
-                       path.join(root, "data"), "--max-upload-size", String(LIMIT)],
-                 { stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout.on("data", (d) => { serverLog += d; });
-  server.stderr.on("data", (d) => { serverLog += d; });
-  await waitHealthy(base);
+  base = await startServer(path.join(root, "data"));
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
                                     args: ["--no-sandbox"] });
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await once(server, "exit");
+  for (const proc of servers) {
+    if (proc.exitCode === null) {
+      proc.kill("SIGTERM");
+      await once(proc, "exit");
+    }
   }
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -234,4 +243,33 @@ test("caching: the page revalidates, versioned assets are immutable", async () =
   assert.match(asset.headers.get("cache-control"), /max-age=31536000/);
   assert.equal((await fetch(base + "/ui/app.js")).headers.get("cache-control"), "no-cache");
   assert.equal((await fetch(base + "/ui/nope.js")).status, 404);
+});
+
+test("with access control: 401 explained, then the token from the field is sent", async () => {
+  const tokens = path.join(root, "tokens");
+  await writeFile(tokens, `${TOKEN} browser read,write,delete,list\n`);
+  const secured = await startServer(path.join(root, "secured"), "--auth-tokens", tokens);
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(secured + "/");
+  await page.locator("#message", { hasText: "An access token is needed" }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator("#token-box").evaluate((d) => d.open), true);
+
+  await page.fill("#token", TOKEN);
+  await page.getByRole("button", { name: "Use token" }).click();
+  await page.locator("#message").waitFor({ state: "hidden", timeout: WAIT });
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("simplefs.token")), TOKEN);
+
+  const secret = pattern(50_000, 3);
+  await page.setInputFiles("#file-input", [{ name: "secret.bin", buffer: secret, mimeType: "application/octet-stream" }]);
+  const link = page.locator("#rows").getByRole("link", { name: "secret.bin", exact: true });
+  await link.waitFor({ timeout: WAIT });
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: WAIT }),
+    page.getByRole("button", { name: "Download secret.bin" }).click(),
+  ]);
+  const saved = path.join(root, "secret-downloaded.bin");
+  await download.saveAs(saved);
+  assert.ok((await readFile(saved)).equals(secret), "the download with the token differs");
+  await context.close();
 });
