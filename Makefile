@@ -33,10 +33,11 @@ endif
 
 # Extra ctest arguments for the sanitizer and coverage targets; the 1 GiB
 # e2e test (label `large`) only runs in the release build by default.
-# Nor does bench.quick (label `bench`): a benchmark of a sanitizer build means nothing.
-ASAN_CTEST_ARGS ?= -LE 'large|ceph|bench'
-TSAN_CTEST_ARGS ?= -LE 'large|ceph|bench'
-COVERAGE_CTEST_ARGS ?= -LE 'large|ceph|bench'
+# Nor does bench.quick (label `bench`): a benchmark of a sanitizer build means nothing; nor the
+# browser test (label `browser`): it checks the page, which no sanitizer looks into.
+ASAN_CTEST_ARGS ?= -LE 'large|ceph|bench|browser'
+TSAN_CTEST_ARGS ?= -LE 'large|ceph|bench|browser'
+COVERAGE_CTEST_ARGS ?= -LE 'large|ceph|bench|browser'
 # The fuzz preset runs only the label `fuzz` (bounded runs, tests/fuzz/README.md).
 FUZZ_CTEST_ARGS ?=
 

@@ -14,13 +14,14 @@
 #
 #   simplefs_embed_assets(TARGET <target> OUTPUT_DIR <dir>
 #                         FILES <file>... NAMES <url name>...
-#                         [HEADER <include>] [NAMESPACE <ns>] [FUNCTION <name>])
-#     At build time, generates in OUTPUT_DIR an assembler file (<target>_assets.S) that
-#     `.incbin`s every file and a C++ source (<target>_assets.cpp) that defines
+#                         [HEADER <include>] [NAMESPACE <ns>] [FUNCTION <name>] [STEM <stem>])
+#     At build time, generates in OUTPUT_DIR an assembler file (<stem>_assets.S) that
+#     `.incbin`s every file and a C++ source (<stem>_assets.cpp) that defines
 #       std::optional<NAMESPACE::embedded_asset> NAMESPACE::FUNCTION(std::string_view url_name)
 #     and adds both to TARGET. Defaults: HEADER "api/docs.hpp" (it must declare
 #     embedded_asset {std::string_view bytes, content_type} and the function), NAMESPACE
-#     simplefs::api, FUNCTION find_docs_asset. NAMES[i] is the url name of FILES[i]; its
+#     simplefs::api, FUNCTION find_docs_asset, STEM the target's name (give each set of assets of
+#     one target its own STEM). NAMES[i] is the url name of FILES[i]; its
 #     Content-Type comes from the name's extension (_simplefs_guess_content_type below).
 #
 # Incremental builds: the .S object lists every embedded file in OBJECT_DEPENDS, so changing an
@@ -169,7 +170,7 @@ function(_simplefs_guess_content_type name out_var)
 endfunction()
 
 function(simplefs_embed_assets)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "TARGET;OUTPUT_DIR;HEADER;NAMESPACE;FUNCTION"
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "TARGET;OUTPUT_DIR;HEADER;NAMESPACE;FUNCTION;STEM"
                         "FILES;NAMES")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "simplefs_embed_assets: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -196,7 +197,10 @@ function(simplefs_embed_assets)
   endif()
   cmake_path(ABSOLUTE_PATH arg_OUTPUT_DIR BASE_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}" NORMALIZE)
 
-  string(MAKE_C_IDENTIFIER "${arg_TARGET}" stem)
+  if(NOT arg_STEM)
+    set(arg_STEM "${arg_TARGET}")
+  endif()
+  string(MAKE_C_IDENTIFIER "${arg_STEM}" stem)
   set(asm "${arg_OUTPUT_DIR}/${stem}_assets.S")
   set(cpp "${arg_OUTPUT_DIR}/${stem}_assets.cpp")
   set(config "${arg_OUTPUT_DIR}/${stem}_assets.cmake")

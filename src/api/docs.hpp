@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/embedded_asset.hpp"
 #include "api/services.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -10,13 +11,6 @@
 #include <string_view>
 
 namespace simplefs::api {
-
-/// A file compiled into the binary (cmake/embed_assets.cmake). The bytes live as long as the
-/// program.
-struct embedded_asset {
-    std::string_view bytes;
-    std::string_view content_type;
-};
 
 /// The embedded file with that url name ("openapi.json", "swagger-ui.css", ...), nullopt for
 /// any other name. Defined in the source that cmake/embed_assets.cmake generates at build time.

@@ -10,8 +10,6 @@
 
 namespace simplefs::api {
 
-/// GET /: the upload form.
-boost::asio::awaitable<http::response> index_page(services& svc, http::request& req);
 /// GET /health: {"status":"alive"}; refreshes the disk_used gauge.
 boost::asio::awaitable<http::response> health(services& svc, http::request& req);
 /// GET /readyz: 200 {"status":"ready"} while the storage can serve, else 503 with the reason.

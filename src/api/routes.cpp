@@ -2,6 +2,7 @@
 
 #include "api/docs.hpp"
 #include "api/handlers.hpp"
+#include "api/web_page.hpp"
 
 namespace simplefs::api {
 namespace {
@@ -40,6 +41,7 @@ http::router make_routes(services& svc, const route_access& access) {
         };
     };
     r.add(verb::get, "/", bind(index_page));
+    r.add(verb::get, "/ui/{asset}", bind(page_asset));
     r.add(verb::get, "/health", bind(health));
     r.add(verb::get, "/readyz", bind(readyz));
     r.add(verb::get, "/livez", bind(livez));

@@ -4,23 +4,6 @@
 namespace simplefs::api {
 namespace {
 
-constexpr std::string_view upload_form = R"html(<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>simplefs</title>
-</head>
-<body>
-<h1>simplefs</h1>
-<form action="/files/" enctype="multipart/form-data" method="post">
-<input name="file" type="file">
-<input type="submit" name="Button" value="Submit">
-</form>
-</body>
-</html>
-)html";
-
 boost::asio::awaitable<void> refresh_disk_gauge(services& svc) {
     auto usage = co_await svc.pool.run([&] { return svc.store.usage(); });
     if (usage) {
@@ -29,11 +12,6 @@ boost::asio::awaitable<void> refresh_disk_gauge(services& svc) {
 }
 
 }  // namespace
-
-boost::asio::awaitable<http::response> index_page(services&, http::request&) {
-    co_return http::make_response(http::status::ok, std::string(upload_form),
-                                  "text/html; charset=utf-8");
-}
 
 boost::asio::awaitable<http::response> health(services& svc, http::request&) {
     co_await refresh_disk_gauge(svc);

@@ -1,6 +1,7 @@
 // /readyz, /livez, /health and the storage gauge of /metrics against a stub backend whose
-// health the test sets.
+// health the test sets; the web page at / and its assets with their cache headers.
 #include "api/handlers.hpp"
+#include "api/web_page.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -58,10 +59,10 @@ class service_pages_test : public testing::Test {
 protected:
     using handler = boost::asio::awaitable<http::response> (*)(services&, http::request&);
 
-    http::response call(handler fn) {
-        http::request_header header;
+    http::response call(handler fn, std::string_view route_param = "", std::string_view query = "",
+                        const http::request_header& header = {}) {
         no_body body;
-        http::request req{header, "/", "", "", "127.0.0.1", body};
+        http::request req{header, "/", query, route_param, "127.0.0.1", body};
         boost::asio::io_context io;
         std::optional<http::response> out;
         std::exception_ptr failure;
@@ -115,6 +116,46 @@ TEST_F(service_pages_test, metrics_report_storage_ready) {
     store_.state = {false, "down"};
     EXPECT_NE(call(metrics_page).message.body().find("\nsimplefs_storage_ready 0\n"),
               std::string::npos);
+}
+
+TEST_F(service_pages_test, index_page_holds_the_original_form_and_revalidates) {
+    const http::response res = call(index_page);
+    EXPECT_EQ(res.message.result(), status::ok);
+    EXPECT_EQ(res.message[field::content_type], "text/html; charset=utf-8");
+    EXPECT_EQ(res.message[field::cache_control], "no-cache");
+    const std::string& html = res.message.body();
+    EXPECT_NE(html.find(R"(action="/files/" enctype="multipart/form-data" method="post")"),
+              std::string::npos);
+    EXPECT_NE(html.find(R"(name="file" type="file" multiple)"), std::string::npos);
+    EXPECT_NE(html.find(R"(src="/ui/app.js?v=)"), std::string::npos);
+    EXPECT_EQ(html.find(R"("/ui/app.js")"), std::string::npos) << "an unversioned link is left";
+
+    http::request_header conditional;
+    conditional.set(field::if_none_match, res.message[field::etag]);
+    EXPECT_EQ(call(index_page, "", "", conditional).message.result(), status::not_modified);
+    conditional.set(field::if_none_match, R"("other")");
+    EXPECT_EQ(call(index_page, "", "", conditional).message.result(), status::ok);
+}
+
+TEST_F(service_pages_test, page_assets_are_immutable_only_at_their_version) {
+    const std::string html = call(index_page).message.body();
+    const auto at = html.find("/ui/style.css?v=");
+    ASSERT_NE(at, std::string::npos);
+    const std::string version = html.substr(at + 16, 16);
+
+    const http::response current = call(page_asset, "style.css", "v=" + version);
+    EXPECT_EQ(current.message.result(), status::ok);
+    EXPECT_EQ(current.message[field::content_type], "text/css; charset=utf-8");
+    EXPECT_EQ(current.message[field::cache_control], "public, max-age=31536000, immutable");
+    EXPECT_EQ(current.message[field::etag], "\"" + version + "\"");
+
+    for (const std::string_view query : {"", "v=0000000000000000"}) {
+        const http::response other = call(page_asset, "style.css", query);
+        EXPECT_EQ(other.message.result(), status::ok);
+        EXPECT_EQ(other.message[field::cache_control], "no-cache") << query;
+    }
+    EXPECT_EQ(call(page_asset, "nope.js").message.result(), status::not_found);
+    EXPECT_EQ(call(page_asset, "index.html").message.result(), status::not_found);
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ REPO_SPEC = Path(__file__).resolve().parents[2] / "src" / "api" / "openapi.json"
 
 # path -> method -> documented statuses
 EXPECTED = {
-    "/": {"get": {"200"}},
+    "/": {"get": {"200", "304"}},
+    "/ui/{asset}": {"get": {"200", "304", "404"}},
     "/health": {"get": {"200"}},
     "/readyz": {"get": {"200", "503"}},
     "/livez": {"get": {"200"}},

@@ -1,0 +1,275 @@
+// The page at / in a real browser: Debian's chromium driven by playwright-core. Starts the
+// simplefs binary (SIMPLEFS_BIN) on a free loopback port with a temporary root and a 1 MiB
+// upload limit, then uploads by the picker and by drag-and-drop, downloads, deletes, checks that
+// a 413 is shown, and uses a token against a second server with --auth-tokens. Screenshots go to
+// SIMPLEFS_BROWSER_ARTIFACTS (default ./artifacts).
+//
+//   SIMPLEFS_BIN=build/release/simplefs node --test tests/browser/web_page.test.mjs
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { access, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const BIN = process.env.SIMPLEFS_BIN;
+const CHROMIUM = process.env.SIMPLEFS_CHROMIUM || "/usr/bin/chromium";
+const ARTIFACTS = path.resolve(process.env.SIMPLEFS_BROWSER_ARTIFACTS || "artifacts");
+const LIMIT = 1024 * 1024;
+const WAIT = 15_000;  // generous: a busy 2-core machine
+
+let root, base, browser;
+const servers = [];
+const TOKEN = "browser-test-token-0123456789";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts simplefs on a free port with the storage root `data` and answers its base URL once
+// /health is 200.
+async function startServer(data, ...extra) {
+  await mkdir(data, { recursive: true });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, ["--host", "127.0.0.1", "--port", String(port), "--storage-root", data,
+                           "--max-upload-size", String(LIMIT), ...extra],
+                     { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  proc.stdout.on("data", (d) => { log += d; });
+  proc.stderr.on("data", (d) => { log += d; });
+  servers.push(proc);
+  const deadline = Date.now() + WAIT;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) {
+      throw new Error(`simplefs exited with ${proc.exitCode}:\n${log}`);
+    }
+    try {
+      if ((await fetch(url + "/health")).ok) return url;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`simplefs did not answer /health within ${WAIT} ms:\n${log}`);
+}
+
+// Bytes that differ per position, so a truncated or shifted download shows.
+function pattern(size, seed) {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 1) bytes[i] = (i * 31 + seed) & 0xff;
+  return bytes;
+}
+
+before(async () => {
+  assert.ok(BIN, "SIMPLEFS_BIN must name the simplefs binary");
+  await mkdir(ARTIFACTS, { recursive: true });
+  await access(CHROMIUM).catch(() => {
+    throw new Error(`${CHROMIUM} not found: apt-get install chromium (scripts/install-deps test), ` +
+                    "or set SIMPLEFS_CHROMIUM");
+  });
+  root = await mkdtemp(path.join(tmpdir(), "simplefs-browser-"));
+  base = await startServer(path.join(root, "data"));
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+                                    args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const proc of servers) {
+    if (proc.exitCode === null) {
+      proc.kill("SIGTERM");
+      await once(proc, "exit");
+    }
+  }
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+test("upload, list, download, delete and errors on the page", async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 850 } });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  // Console errors too (a Content-Security-Policy violation shows there), except the failed
+  // requests the test causes on purpose (the 413, the new folder's 404).
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+      pageErrors.push(m.text());
+    }
+  });
+  await page.goto(base + "/");
+  await page.getByRole("heading", { name: "Files" }).waitFor();
+
+  // Two files through the picker.
+  const alpha = pattern(300_000, 1);
+  const beta = Buffer.from("beta: a small text file\n");
+  await page.setInputFiles("#file-input", [
+    { name: "alpha.bin", mimeType: "application/octet-stream", buffer: alpha },
+    { name: "beta.txt", mimeType: "text/plain", buffer: beta },
+  ]);
+  // One by drag-and-drop: a drop event carrying a DataTransfer built in the page.
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["gamma dropped\n"], "gamma.txt", { type: "text/plain" }));
+    const zone = document.getElementById("upload-form");
+    zone.dispatchEvent(new DragEvent("dragenter", { dataTransfer: data, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+
+  const uploads = page.locator("#transfer-list progress");
+  await page.waitForFunction(() => {
+    const bars = [...document.querySelectorAll("#transfer-list progress")];
+    return bars.length === 3 && bars.every((b) => b.value === 100);
+  }, null, { timeout: WAIT });
+  assert.equal(await uploads.count(), 3);
+  assert.equal(await page.locator("#overall-progress").evaluate((b) => b.value), 100);
+  await page.locator("#overall-text", { hasText: "3 of 3 finished" }).waitFor({ timeout: WAIT });
+
+  const rows = page.locator("#rows");
+  for (const name of ["alpha.bin", "beta.txt", "gamma.txt"]) {
+    await rows.getByRole("link", { name, exact: true }).waitFor({ timeout: WAIT });
+  }
+  assert.deepEqual(await readFile(path.join(root, "data", "gamma.txt"), "utf8"), "gamma dropped\n");
+  await page.screenshot({ path: path.join(ARTIFACTS, "desktop.png"), fullPage: true });
+
+  // Sorting by size puts the largest last, then first.
+  await page.getByRole("button", { name: "Size" }).click();
+  const firstName = () => rows.locator("a.name").first().textContent();
+  assert.equal(await page.locator('th[data-key="size"]').getAttribute("aria-sort"), "ascending");
+  await page.getByRole("button", { name: "Size" }).click();
+  assert.equal(await firstName(), "alpha.bin");
+  // The filter hides what does not match.
+  await page.fill("#filter", "gam");
+  assert.equal(await rows.locator("a.name").count(), 1);
+  await page.fill("#filter", "");
+  // By keyboard: the column headers are buttons; the live region tells what is shown.
+  await page.focus('th[data-key="modified"] button');
+  await page.keyboard.press("Enter");
+  assert.equal(await page.locator('th[data-key="modified"]').getAttribute("aria-sort"), "ascending");
+  assert.match(await page.locator("#status").textContent(), /3 items in the top folder/);
+
+  // Download alpha.bin and compare the bytes.
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: WAIT }),
+    page.getByRole("button", { name: "Download alpha.bin" }).click(),
+  ]);
+  const saved = path.join(root, "downloaded.bin");
+  await download.saveAs(saved);
+  assert.ok((await readFile(saved)).equals(alpha), "the downloaded bytes differ from the upload");
+
+  // Delete beta.txt, accepting the confirmation.
+  page.once("dialog", (dialog) => {
+    assert.equal(dialog.type(), "confirm");
+    dialog.accept();
+  });
+  await page.getByRole("button", { name: "Delete beta.txt" }).click();
+  await rows.getByRole("link", { name: "beta.txt", exact: true }).waitFor({ state: "detached", timeout: WAIT });
+  const listing = await (await fetch(base + "/files/")).json();
+  assert.deepEqual(listing.files.map((f) => f.name).sort(), ["alpha.bin", "gamma.txt"]);
+
+  // Over the limit: the 413 is explained on the upload's row.
+  await page.setInputFiles("#file-input", [
+    { name: "huge.bin", mimeType: "application/octet-stream", buffer: pattern(LIMIT + 4096, 7) },
+  ]);
+  const failed = page.locator('#transfer-list li[data-state="failed"]', { hasText: "huge.bin" });
+  await failed.waitFor({ timeout: WAIT });
+  assert.match(await failed.locator(".note").textContent(), /Too large/);
+  const names = (await (await fetch(base + "/files/")).json()).files.map((f) => f.name);
+  assert.ok(!names.includes("huge.bin"), "the over-limit file was stored");
+
+  // A new folder opens empty and says how it comes to exist; an upload into it makes it.
+  await page.getByRole("button", { name: "New folder" }).click();
+  await page.fill("#folder-name", "reports 2026");
+  await page.keyboard.press("Enter");
+  await page.locator("#empty", { hasText: "exists once you upload" }).waitFor({ timeout: WAIT });
+  await page.setInputFiles("#file-input", [{ name: "q4.txt", mimeType: "text/plain", buffer: Buffer.from("q4\n") }]);
+  await rows.getByRole("link", { name: "q4.txt", exact: true }).waitFor({ timeout: WAIT });
+  assert.equal(await readFile(path.join(root, "data", "reports 2026", "q4.txt"), "utf8"), "q4\n");
+  assert.match(await page.evaluate(() => location.hash), /^#\/reports%202026\/$/);
+  await page.getByRole("link", { name: "Top folder" }).click();
+  await rows.getByRole("link", { name: "reports 2026/" }).waitFor({ timeout: WAIT });
+  await page.screenshot({ path: path.join(ARTIFACTS, "desktop-after.png"), fullPage: true });
+
+  // A phone-sized screen: the same page, fewer columns, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await rows.getByRole("link", { name: "alpha.bin", exact: true }).waitFor({ timeout: WAIT });
+  await page.screenshot({ path: path.join(ARTIFACTS, "phone.png"), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`);
+
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("the page works without JavaScript: the original's form posts", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(base + "/");
+  await page.setInputFiles('form[action="/files/"] input[name="file"]', [
+    { name: "plain.txt", mimeType: "text/plain", buffer: Buffer.from("no script\n") },
+  ]);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === base + "/files/" && r.request().method() === "POST"),
+    page.getByRole("button", { name: "Submit" }).click(),
+  ]);
+  assert.equal(response.status(), 202);
+  assert.deepEqual(await response.json(), { message: "plain.txt upload task submitted." });
+  assert.equal(await readFile(path.join(root, "data", "plain.txt"), "utf8"), "no script\n");
+  await context.close();
+});
+
+test("caching: the page revalidates, versioned assets are immutable", async () => {
+  const index = await fetch(base + "/");
+  assert.equal(index.headers.get("cache-control"), "no-cache");
+  const etag = index.headers.get("etag");
+  assert.ok(etag);
+  assert.equal((await fetch(base + "/", { headers: { "If-None-Match": etag } })).status, 304);
+  const html = await index.text();
+  const script = html.match(/src="(\/ui\/app\.js\?v=[0-9a-f]{16})"/);
+  assert.ok(script, "app.js is not linked with a version");
+  const asset = await fetch(base + script[1]);
+  assert.equal(asset.status, 200);
+  assert.match(asset.headers.get("cache-control"), /max-age=31536000/);
+  assert.equal((await fetch(base + "/ui/app.js")).headers.get("cache-control"), "no-cache");
+  assert.equal((await fetch(base + "/ui/nope.js")).status, 404);
+});
+
+test("with access control: 401 explained, then the token from the field is sent", async () => {
+  const tokens = path.join(root, "tokens");
+  await writeFile(tokens, `${TOKEN} browser read,write,delete,list\n`);
+  const secured = await startServer(path.join(root, "secured"), "--auth-tokens", tokens);
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(secured + "/");
+  await page.locator("#message", { hasText: "An access token is needed" }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator("#token-box").evaluate((d) => d.open), true);
+
+  await page.fill("#token", TOKEN);
+  await page.getByRole("button", { name: "Use token" }).click();
+  await page.locator("#message").waitFor({ state: "hidden", timeout: WAIT });
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("simplefs.token")), TOKEN);
+
+  const secret = pattern(50_000, 3);
+  await page.setInputFiles("#file-input", [{ name: "secret.bin", buffer: secret, mimeType: "application/octet-stream" }]);
+  const link = page.locator("#rows").getByRole("link", { name: "secret.bin", exact: true });
+  await link.waitFor({ timeout: WAIT });
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: WAIT }),
+    page.getByRole("button", { name: "Download secret.bin" }).click(),
+  ]);
+  const saved = path.join(root, "secret-downloaded.bin");
+  await download.saveAs(saved);
+  assert.ok((await readFile(saved)).equals(secret), "the download with the token differs");
+  await context.close();
+});

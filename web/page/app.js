@@ -1,0 +1,545 @@
+// The file browser at /: lists a folder (GET /files/<folder>/), uploads with PUT and progress,
+// downloads, deletes. Plain JavaScript, no build step; the page's form works without it.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "simplefs.token";
+const PAGE_SIZE = 1000;
+const PARALLEL_UPLOADS = 3;
+
+const state = {
+  folder: "",        // "" or "a/b/"
+  files: [],         // {name, size, modified, content_type} of the loaded pages
+  folders: [],       // ["a/b/c/", ...]
+  next: null,        // cursor of the next page
+  missing: false,    // the folder has no files yet (404)
+  sortKey: "name",
+  sortUp: true,
+};
+const uploads = [];  // {file, name, folder, loaded, state, xhr, row, bar, note}
+
+// ---------------------------------------------------------------- helpers
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+function authHeaders() {
+  const t = token();
+  return t ? { Authorization: "Bearer " + t } : {};
+}
+
+// "/files/a%20b/c.txt" for "a b/c.txt": every segment percent-encoded.
+function fileUrl(name) {
+  return "/files/" + name.split("/").map(encodeURIComponent).join("/");
+}
+
+function baseName(name) {
+  const trimmed = name.endsWith("/") ? name.slice(0, -1) : name;
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+
+function formatSize(bytes) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return (unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)) + " " + units[unit];
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  for (const child of children) {
+    node.append(child);
+  }
+  return node;
+}
+
+function announce(text) {
+  $("status").textContent = text;
+}
+
+function showMessage(text) {
+  const box = $("message");
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+// A sentence for a failed request, from its status and the server's {"detail": ...}.
+function explain(status, detail) {
+  const said = detail ? " (" + detail + ")" : "";
+  switch (status) {
+    case 0:
+      return "The server could not be reached; check the connection and try again.";
+    case 401:
+      $("token-box").open = true;
+      return "An access token is needed: enter one under \u201cAccess token\u201d" + said + ".";
+    case 403:
+      $("token-box").open = true;
+      return "This token may not do that" + said + ".";
+    case 404:
+      return "Not found: it may have been deleted meanwhile" + said + ".";
+    case 409:
+      return "A folder already has that name" + said + ".";
+    case 413:
+      return "Too large: the file is bigger than the server accepts" + said + ".";
+    case 507:
+      return "The storage is full: the server has no room for this file" + said + ".";
+    default:
+      return "The server answered " + status + said + ".";
+  }
+}
+
+function detailOf(text) {
+  try {
+    const body = JSON.parse(text);
+    return typeof body.detail === "string" ? body.detail : "";
+  } catch {
+    return "";
+  }
+}
+
+// ---------------------------------------------------------------- listing
+
+// "#/a%20b/c/" for the folder "a b/c/": the folder is in the address, so back and bookmarks work.
+function folderHash(folder) {
+  return "#/" + folder.split("/").map(encodeURIComponent).join("/");
+}
+
+function folderFromHash() {
+  let folder = "";
+  try {
+    folder = decodeURIComponent(location.hash.replace(/^#\/?/, ""));
+  } catch {
+    return "";  // not valid percent-encoding: the top folder
+  }
+  if (folder && !folder.endsWith("/")) {
+    folder += "/";
+  }
+  return folder;
+}
+
+async function loadFolder(more = false) {
+  const folder = state.folder;
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (more && state.next) {
+    params.set("cursor", state.next);
+  }
+  const url = (folder ? fileUrl(folder.slice(0, -1)) + "/" : "/files/") + "?" + params;
+  let res;
+  try {
+    res = await fetch(url, { headers: authHeaders(), cache: "no-store" });
+  } catch {
+    showMessage(explain(0));
+    return;
+  }
+  if (folder !== state.folder) {
+    return;  // the user went elsewhere meanwhile
+  }
+  if (!more) {
+    state.files = [];
+    state.folders = [];
+  }
+  state.missing = res.status === 404 && folder !== "";
+  if (res.ok) {
+    const page = await res.json();
+    state.files.push(...page.files);
+    state.folders.push(...page.folders);
+    state.next = page.next;
+    showMessage("");
+  } else {
+    state.next = null;
+    if (!state.missing) {
+      showMessage("Could not list the folder. " + explain(res.status, detailOf(await res.text())));
+    }
+  }
+  render();
+}
+
+function openFolder(folder) {
+  const hash = folderHash(folder);
+  if (location.hash !== hash) {
+    location.hash = hash;  // hashchange loads it
+  } else {
+    state.folder = folder;
+    loadFolder();
+  }
+}
+
+function sortValue(entry, key) {
+  if (key === "name") return baseName(entry.name).toLowerCase();
+  if (key === "size") return entry.size ?? -1;
+  if (key === "modified") return entry.modified ?? "";
+  return (entry.content_type ?? "").toLowerCase();
+}
+
+function compareBy(key, up) {
+  return (a, b) => {
+    const x = sortValue(a, key);
+    const y = sortValue(b, key);
+    const order = x < y ? -1 : x > y ? 1 : 0;
+    return up ? order : -order;
+  };
+}
+
+function renderCrumbs() {
+  const nav = $("crumbs");
+  nav.replaceChildren();
+  const parts = state.folder.split("/").filter(Boolean);
+  const list = el("ol");
+  const crumb = (label, folder, current) => {
+    const link = el("a", { href: folderHash(folder), textContent: label });
+    if (current) link.setAttribute("aria-current", "page");
+    list.append(el("li", {}, link));
+  };
+  crumb("Top folder", "", parts.length === 0);
+  parts.forEach((part, i) => crumb(part, parts.slice(0, i + 1).join("/") + "/", i === parts.length - 1));
+  nav.append(list);
+  for (const node of document.querySelectorAll(".current-folder")) {
+    node.textContent = state.folder ? "/" + state.folder : "the top folder";
+  }
+}
+
+function actionButton(label, title, onClick) {
+  const button = el("button", { type: "button", textContent: label });
+  button.setAttribute("aria-label", title);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+function fileRow(file) {
+  const name = baseName(file.name);
+  const link = el("a", { href: fileUrl(file.name), textContent: name, className: "name" });
+  link.setAttribute("download", name);
+  link.addEventListener("click", (event) => {
+    if (token()) {
+      event.preventDefault();
+      downloadWithToken(file);
+    }
+  });
+  const modified = new Date(file.modified);
+  const actions = el("td", {}, el("div", { className: "actions" },
+    actionButton("Download", "Download " + name, () => link.click()),
+    actionButton("Copy link", "Copy the link to " + name, () => copyLink(file)),
+    actionButton("Delete", "Delete " + name, () => deleteFile(file))));
+  return el("tr", {},
+    el("td", {}, el("span", { className: "kind" }), link),
+    el("td", { className: "num", textContent: formatSize(file.size) }),
+    el("td", { className: "col-modified" },
+      el("time", { dateTime: file.modified, textContent: modified.toLocaleString() })),
+    el("td", { className: "col-type", textContent: file.content_type.split(";")[0] }),
+    actions);
+}
+
+function folderRow(folder) {
+  const link = el("a", { href: folderHash(folder), textContent: baseName(folder) + "/", className: "name" });
+  return el("tr", { className: "folder" },
+    el("td", {}, el("span", { className: "kind" }), link),
+    el("td", { className: "num", textContent: "\u2014" }),
+    el("td", { className: "col-modified", textContent: "\u2014" }),
+    el("td", { className: "col-type", textContent: "folder" }),
+    el("td"));
+}
+
+function render() {
+  renderCrumbs();
+  const needle = $("filter").value.trim().toLowerCase();
+  const match = (name) => !needle || baseName(name).toLowerCase().includes(needle);
+  const folders = state.folders.filter(match).map((name) => ({ name }));
+  const files = state.files.filter((f) => match(f.name));
+  // Folders stay first, by name; files follow the chosen column.
+  folders.sort(compareBy("name", state.sortKey !== "name" || state.sortUp));
+  files.sort(compareBy(state.sortKey, state.sortUp));
+
+  const rows = [];
+  if (state.folder) {
+    const parent = state.folder.split("/").slice(0, -2).join("/");
+    const up = el("a", { href: folderHash(parent ? parent + "/" : ""), textContent: "\u2191 Parent folder" });
+    rows.push(el("tr", { className: "folder" }, el("td", { colSpan: 5 }, up)));
+  }
+  rows.push(...folders.map((f) => folderRow(f.name)), ...files.map(fileRow));
+  $("rows").replaceChildren(...rows);
+
+  for (const th of document.querySelectorAll("#files th[data-key]")) {
+    th.setAttribute("aria-sort", th.dataset.key === state.sortKey ? (state.sortUp ? "ascending" : "descending") : "none");
+  }
+  const empty = $("empty");
+  const shown = folders.length + files.length;
+  empty.hidden = shown > 0;
+  if (state.missing) {
+    empty.textContent = "This folder is new and empty: it exists once you upload a file into it.";
+  } else if (needle) {
+    empty.textContent = "No name here contains \u201c" + needle + "\u201d.";
+  } else {
+    empty.textContent = "Nothing here yet: drop files above to upload them.";
+  }
+  $("more").hidden = !state.next;
+  announce(shown + " item" + (shown === 1 ? "" : "s") + " in " + (state.folder ? "/" + state.folder : "the top folder"));
+}
+
+// ---------------------------------------------------------------- file actions
+
+async function downloadWithToken(file) {
+  // A link cannot carry the Authorization field: fetch the file and save it from memory.
+  const res = await fetch(fileUrl(file.name), { headers: authHeaders() });
+  if (!res.ok) {
+    showMessage("Could not download " + baseName(file.name) + ". " + explain(res.status, detailOf(await res.text())));
+    return;
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const link = el("a", { href: url, download: baseName(file.name) });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+async function copyLink(file) {
+  const url = new URL(fileUrl(file.name), location.href).href;
+  try {
+    await navigator.clipboard.writeText(url);
+    announce("Link copied: " + url);
+  } catch {
+    // No clipboard outside secure contexts: let the user copy it by hand.
+    window.prompt("Copy this link:", url);
+  }
+}
+
+async function deleteFile(file) {
+  const name = baseName(file.name);
+  if (!window.confirm("Delete \u201c" + file.name + "\u201d? This cannot be undone.")) {
+    return;
+  }
+  let res;
+  try {
+    res = await fetch(fileUrl(file.name), { method: "DELETE", headers: authHeaders() });
+  } catch {
+    showMessage(explain(0));
+    return;
+  }
+  if (res.ok || res.status === 404) {
+    state.files = state.files.filter((f) => f.name !== file.name);
+    render();
+    announce("Deleted " + name);
+    $("files-title").focus();
+  } else {
+    showMessage("Could not delete " + name + ". " + explain(res.status, detailOf(await res.text())));
+  }
+}
+
+// ---------------------------------------------------------------- uploads
+
+function queueFiles(fileList) {
+  const files = Array.from(fileList);
+  if (files.length === 0) return;
+  $("transfers").hidden = false;
+  for (const file of files) {
+    const item = { file, name: state.folder + file.name, folder: state.folder, loaded: 0, state: "waiting", xhr: null };
+    item.bar = el("progress", { max: 100, value: 0 });
+    item.bar.setAttribute("aria-label", "Upload of " + file.name);
+    item.note = el("span", { className: "note", textContent: "waiting" });
+    item.cancel = actionButton("Cancel", "Cancel the upload of " + file.name, () => cancelUpload(item));
+    item.row = el("li", { className: "transfer" },
+      el("span", { className: "transfer-name", textContent: item.name }),
+      el("span", { className: "muted", textContent: formatSize(file.size) }),
+      item.bar, item.note, item.cancel);
+    $("transfer-list").append(item.row);
+    uploads.push(item);
+  }
+  announce(files.length + " file" + (files.length === 1 ? "" : "s") + " queued for upload");
+  pump();
+}
+
+function pump() {
+  const running = uploads.filter((u) => u.state === "sending").length;
+  const waiting = uploads.filter((u) => u.state === "waiting");
+  for (const item of waiting.slice(0, Math.max(0, PARALLEL_UPLOADS - running))) {
+    startUpload(item);
+  }
+  updateOverall();
+}
+
+function startUpload(item) {
+  const xhr = new XMLHttpRequest();
+  item.xhr = xhr;
+  item.state = "sending";
+  item.note.textContent = "0%";
+  xhr.open("PUT", fileUrl(item.name));
+  for (const [key, value] of Object.entries(authHeaders())) {
+    xhr.setRequestHeader(key, value);
+  }
+  if (item.file.type) {
+    xhr.setRequestHeader("Content-Type", item.file.type);
+  }
+  xhr.upload.addEventListener("progress", (event) => {
+    item.loaded = event.loaded;
+    const percent = event.total ? Math.floor((100 * event.loaded) / event.total) : 0;
+    item.bar.value = percent;
+    item.note.textContent = percent + "%";
+    updateOverall();
+  });
+  xhr.addEventListener("load", () => {
+    if (xhr.status === 200 || xhr.status === 201) {
+      finishUpload(item, "done", "100% \u2014 uploaded");
+    } else {
+      finishUpload(item, "failed", explain(xhr.status, detailOf(xhr.responseText)));
+    }
+  });
+  xhr.addEventListener("error", () => finishUpload(item, "failed", explain(0)));
+  xhr.addEventListener("abort", () => finishUpload(item, "cancelled", "cancelled"));
+  xhr.send(item.file);
+}
+
+function finishUpload(item, outcome, text) {
+  if (item.state !== "sending" && item.state !== "waiting") return;
+  item.state = outcome;
+  item.row.dataset.state = outcome;
+  item.note.textContent = text;
+  item.cancel.remove();
+  if (outcome === "done") {
+    item.loaded = item.file.size;
+    item.bar.value = 100;
+    announce("Uploaded " + item.name);
+  } else if (outcome === "failed") {
+    item.note.setAttribute("role", "alert");
+    announce("Upload of " + item.name + " failed: " + text);
+  }
+  pump();
+  if (outcome === "done" && item.folder === state.folder) {
+    loadFolderSoon();
+  }
+}
+
+let reloadTimer = null;
+// Many uploads finishing together cause one listing, not one each.
+function loadFolderSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => loadFolder(), 200);
+}
+
+function cancelUpload(item) {
+  if (item.state === "sending") {
+    item.xhr.abort();
+  } else if (item.state === "waiting") {
+    finishUpload(item, "cancelled", "cancelled");
+  }
+}
+
+function updateOverall() {
+  const active = uploads.filter((u) => u.state !== "cancelled");
+  const total = active.reduce((sum, u) => sum + u.file.size, 0);
+  const loaded = active.reduce((sum, u) => sum + (u.state === "done" ? u.file.size : u.loaded), 0);
+  const settled = active.filter((u) => u.state === "done" || u.state === "failed").length;
+  const percent = total ? Math.floor((100 * loaded) / total) : (active.length && settled === active.length ? 100 : 0);
+  $("overall-progress").value = percent;
+  const failed = active.filter((u) => u.state === "failed").length;
+  $("overall-text").textContent = percent + "% \u2014 " + settled + " of " + active.length + " finished" +
+    (failed ? ", " + failed + " failed" : "");
+}
+
+// ---------------------------------------------------------------- wiring
+
+function setUp() {
+  document.documentElement.classList.add("js");
+  const form = $("upload-form");
+  const input = $("file-input");
+  input.addEventListener("change", () => {
+    queueFiles(input.files);
+    input.value = "";
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    queueFiles(input.files);
+  });
+  // Dropping anywhere on the page uploads; the form lights up while something is dragged.
+  let depth = 0;
+  document.addEventListener("dragenter", (event) => {
+    event.preventDefault();
+    depth += 1;
+    form.classList.add("dragging");
+  });
+  document.addEventListener("dragleave", () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) form.classList.remove("dragging");
+  });
+  document.addEventListener("dragover", (event) => event.preventDefault());
+  document.addEventListener("drop", (event) => {
+    event.preventDefault();
+    depth = 0;
+    form.classList.remove("dragging");
+    if (event.dataTransfer) queueFiles(event.dataTransfer.files);
+  });
+
+  $("cancel-all").addEventListener("click", () => uploads.forEach(cancelUpload));
+  $("clear-done").addEventListener("click", () => {
+    for (let i = uploads.length - 1; i >= 0; i -= 1) {
+      if (uploads[i].state !== "sending" && uploads[i].state !== "waiting") {
+        uploads[i].row.remove();
+        uploads.splice(i, 1);
+      }
+    }
+    $("transfers").hidden = uploads.length === 0;
+    updateOverall();
+  });
+
+  $("filter").addEventListener("input", render);
+  $("refresh").addEventListener("click", () => loadFolder());
+  $("more").addEventListener("click", () => loadFolder(true));
+  for (const th of document.querySelectorAll("#files th[data-key]")) {
+    th.querySelector("button").addEventListener("click", () => {
+      state.sortUp = state.sortKey === th.dataset.key ? !state.sortUp : true;
+      state.sortKey = th.dataset.key;
+      render();
+    });
+  }
+
+  const box = $("folder-box");
+  $("new-folder").addEventListener("click", (event) => {
+    box.hidden = !box.hidden;
+    event.currentTarget.setAttribute("aria-expanded", String(!box.hidden));
+    if (!box.hidden) $("folder-name").focus();
+  });
+  const openNew = () => {
+    const name = $("folder-name").value.trim().replace(/^\/+|\/+$/g, "");
+    if (!name) return;
+    if (name.split("/").some((part) => part === "" || part === "." || part === "..")) {
+      showMessage("A folder name cannot contain empty parts, \u201c.\u201d or \u201c..\u201d.");
+      return;
+    }
+    $("folder-name").value = "";
+    box.hidden = true;
+    $("new-folder").setAttribute("aria-expanded", "false");
+    openFolder(state.folder + name + "/");
+  };
+  $("folder-open").addEventListener("click", openNew);
+  $("folder-name").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") openNew();
+  });
+
+  $("token").value = token();
+  $("token-save").addEventListener("click", () => {
+    sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
+    announce("Token saved for this tab");
+    loadFolder();
+  });
+  $("token-forget").addEventListener("click", () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    $("token").value = "";
+    announce("Token forgotten");
+    loadFolder();
+  });
+
+  window.addEventListener("hashchange", () => {
+    state.folder = folderFromHash();
+    state.next = null;
+    loadFolder();
+  });
+  state.folder = folderFromHash();
+  loadFolder();
+}
+
+setUp();
