@@ -312,10 +312,10 @@ def test_probe_paths_answer_200_with_the_pods_settings(rendered, tmp_path):
         base = f"http://{HOST}:{port}"
 
         def answers():
+            assert proc.poll() is None, f"simplefs exited:\n{log_path.read_text()}"
             try:
                 return requests.get(base + "/livez", timeout=2).status_code == 200
             except requests.ConnectionError:
-                assert proc.poll() is None, f"simplefs exited:\n{log_path.read_text()}"
                 return False
 
         wait_until(answers, timeout=30, message="simplefs to answer /livez")
