@@ -340,7 +340,10 @@ def test_image_is_simplefs_set_by_kustomize(rendered):
     assert simplefs_container(source)["image"] == "simplefs"
     image = simplefs_container(the(rendered[BASE], "Deployment"))["image"]
     name, _, tag = image.rpartition(":")
-    assert name == "simplefs" and tag, f"base image {image!r}: expected simplefs:<tag> from images:"
+    assert name == "simplefs", f"base image {image!r}: expected simplefs:<tag> from images:"
+    # The released image of this version; a version bump must move the manifests with it.
+    version = re.search(r'version = "([^"]+)"', (REPO / "src" / "config" / "version.hpp").read_text())
+    assert tag == version.group(1), f"base image tag {tag!r} is not the version {version.group(1)!r}"
 
 
 # --------------------------------------------------------------------------- the base
