@@ -194,6 +194,31 @@ def test_every_kustomization_renders(rendered):
         assert len(names) == len(set(names)), f"{folder}: duplicate objects {names}"
 
 
+def test_every_reference_resolves(rendered):
+    """Volumes, mounts and envFrom name objects that are rendered with them (generated names
+    carry a hash, so a stale or removed reference shows here)."""
+    for folder, docs in rendered.items():
+        present = {(d["kind"], d["metadata"]["name"]) for d in docs}
+        for deployment in objects(docs, "Deployment"):
+            pod = deployment["spec"]["template"]["spec"]
+            volumes = {v["name"]: v for v in pod["volumes"]}
+            for volume in volumes.values():
+                for field, kind, key in (("secret", "Secret", "secretName"),
+                                         ("configMap", "ConfigMap", "name"),
+                                         ("persistentVolumeClaim", "PersistentVolumeClaim", "claimName")):
+                    if field in volume:
+                        assert (kind, volume[field][key]) in present, \
+                            f"{folder}: volume {volume['name']} needs {kind} {volume[field][key]}"
+            for container in containers(deployment):
+                for mount in container.get("volumeMounts", []):
+                    assert mount["name"] in volumes, f"{folder}: mount of unknown volume {mount['name']}"
+                for source in container.get("envFrom", []):
+                    for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                        if field in source:
+                            assert (kind, source[field]["name"]) in present, \
+                                f"{folder}: envFrom needs {kind} {source[field]['name']}"
+
+
 def test_every_container_has_requests_and_limits(rendered):
     for folder, docs in rendered.items():
         for deployment in objects(docs, "Deployment"):
