@@ -1,6 +1,8 @@
 #include "api/handlers.hpp"
 #include "api/problem.hpp"
 
+#include <string>
+
 namespace simplefs::api {
 namespace {
 
@@ -23,6 +25,11 @@ boost::asio::awaitable<http::response> readyz(services& svc, http::request&) {
     svc.metrics.set_storage_ready(health.ready);
     if (!health.ready) {
         co_return unavailable_response("Storage unavailable: " + health.reason);
+    }
+    // A replica that cannot take uploads should not get them.
+    if (const std::string why_not = co_await svc.readiness.storage_not_ready(svc);
+        !why_not.empty()) {
+        co_return unavailable_response("Not ready: " + why_not);
     }
     co_return http::json_response(http::status::ok, R"({"status":"ready"})");
 }

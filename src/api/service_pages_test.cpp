@@ -1,15 +1,22 @@
 // /readyz, /livez, /health and the storage gauge of /metrics against a stub backend whose
 // health the test sets; the web page at / and its assets with their cache headers.
 #include "api/handlers.hpp"
+#include "api/readiness.hpp"
 #include "api/web_page.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <exception>
+#include <functional>
+#include <future>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace simplefs::api {
 namespace {
@@ -18,7 +25,25 @@ using http::field;
 using http::status;
 using storage::errc;
 
-/// A backend that cannot be reached for anything; only health() is set by the test.
+/// An upload that only records whether it was aborted.
+class probe_writer final : public storage::file_writer {
+public:
+    explicit probe_writer(bool& aborted) : aborted_(aborted) {}
+    void hash_chunk(std::span<const char>) override {}
+    storage::result<void> store_chunk(std::span<const char>) override { return errc::io_error; }
+    std::string sha256_hex() const override { return {}; }
+    std::string md5_hex() const override { return {}; }
+    storage::result<storage::commit_result> commit(const storage::commit_options&) override {
+        return errc::io_error;
+    }
+    void abort() noexcept override { aborted_ = true; }
+    std::uint64_t bytes_written() const noexcept override { return 0; }
+
+private:
+    bool& aborted_;
+};
+
+/// A backend whose health, disk usage and writability the test sets; nothing else works.
 class stub_backend final : public storage::backend {
 public:
     storage::result<storage::file_info> stat(std::string_view) override {
@@ -28,8 +53,12 @@ public:
         return errc::unavailable;
     }
     storage::result<std::unique_ptr<storage::file_writer>> create_writer(
-        std::string_view, const storage::writer_options&) override {
-        return errc::unavailable;
+        std::string_view name, const storage::writer_options&) override {
+        writer_names.emplace_back(name);
+        if (write_error) {
+            return write_error;
+        }
+        return std::unique_ptr<storage::file_writer>(std::make_unique<probe_writer>(aborted));
     }
     storage::result<void> remove(std::string_view, const storage::remove_options&) override {
         return errc::unavailable;
@@ -38,11 +67,26 @@ public:
                                              const storage::list_options&) override {
         return errc::unavailable;
     }
-    storage::result<storage::disk_usage> usage() override { return errc::unavailable; }
+    storage::result<storage::disk_usage> usage() override {
+        ++usage_calls;
+        if (on_usage) {
+            on_usage();
+        }
+        if (!disk) {
+            return errc::unavailable;
+        }
+        return *disk;
+    }
     storage::result<std::size_t> remove_stale_temp_files() override { return errc::unavailable; }
     storage::storage_health health() const override { return state; }
 
     storage::storage_health state{};
+    std::optional<storage::disk_usage> disk = storage::disk_usage{100, 50, 0.5};
+    boost::system::error_code write_error;
+    std::vector<std::string> writer_names;
+    bool aborted = false;
+    std::atomic<int> usage_calls{0};
+    std::function<void()> on_usage;  ///< runs on the pool thread inside usage()
 };
 
 class no_body final : public http::body_reader {
@@ -89,6 +133,32 @@ TEST_F(service_pages_test, readyz_is_200_while_the_storage_is_ready) {
     EXPECT_EQ(res.message.result(), status::ok);
     EXPECT_EQ(res.message.body(), R"({"status":"ready"})");
     EXPECT_EQ(res.message[field::content_type], "application/json");
+    // It proved the volume writable with an upload it then aborted.
+    ASSERT_EQ(store_.writer_names.size(), 1u);
+    EXPECT_TRUE(store_.aborted);
+}
+
+TEST_F(service_pages_test, readyz_is_503_at_the_upload_threshold) {
+    store_.disk = storage::disk_usage{100, 5, 0.95};  // the default threshold is 95 %
+    const http::response res = call(readyz);
+    EXPECT_EQ(res.message.result(), status::service_unavailable);
+    EXPECT_EQ(res.message.body(),
+              R"({"detail":"Not ready: disk 95.0% full, at or above the 95% upload threshold"})");
+    EXPECT_TRUE(store_.writer_names.empty());
+    store_.disk = storage::disk_usage{100, 6, 0.94};
+    EXPECT_EQ(call(readyz).message.result(), status::ok);
+}
+
+TEST_F(service_pages_test, readyz_is_503_when_the_storage_is_not_writable) {
+    store_.write_error = storage::make_error_code(errc::io_error);
+    const http::response res = call(readyz);
+    EXPECT_EQ(res.message.result(), status::service_unavailable);
+    EXPECT_NE(res.message.body().find("Not ready: storage not writable: "), std::string::npos)
+        << res.message.body();
+    store_.write_error = {};
+    store_.disk.reset();
+    EXPECT_NE(call(readyz).message.body().find("Not ready: cannot read the disk usage"),
+              std::string::npos);
 }
 
 TEST_F(service_pages_test, readyz_is_503_with_the_reason_while_not_ready) {
@@ -98,6 +168,47 @@ TEST_F(service_pages_test, readyz_is_503_with_the_reason_while_not_ready) {
     EXPECT_EQ(res.message.body(),
               R"({"detail":"Storage unavailable: the Ceph cluster has not answered for 4 s"})");
     EXPECT_EQ(res.message[field::retry_after], "5");
+}
+
+TEST_F(service_pages_test, readyz_runs_one_storage_check_at_a_time) {
+    std::promise<void> release;
+    const std::shared_future<void> released = release.get_future().share();
+    store_.on_usage = [released] { released.wait(); };
+    no_body body;
+    const http::request_header header;
+    http::request req{header, "/readyz", "", "", "127.0.0.1", body};
+    boost::asio::io_context io;
+    auto probe = [&](std::optional<http::response>& out) {
+        boost::asio::co_spawn(io, readyz(svc_, req),
+                              [&out](std::exception_ptr, http::response r) { out = std::move(r); });
+    };
+    auto run_until = [&](auto done) {
+        while (!done()) {
+            io.poll();
+            io.restart();
+            std::this_thread::yield();
+        }
+    };
+    std::optional<http::response> first, second, third;
+    probe(first);
+    run_until([&] { return store_.usage_calls == 1; });  // its check hangs on the volume
+    probe(second);
+    run_until([&] { return second.has_value(); });
+    EXPECT_EQ(second->message.result(), status::service_unavailable);
+    EXPECT_NE(second->message.body().find("first storage check has not finished"),
+              std::string::npos)
+        << second->message.body();
+    std::this_thread::sleep_for(readiness_patience + std::chrono::milliseconds(200));
+    probe(third);
+    run_until([&] { return third.has_value(); });
+    EXPECT_NE(third->message.body().find("the storage has not answered for 2 s"), std::string::npos)
+        << third->message.body();
+    EXPECT_EQ(store_.usage_calls, 1);  // the waiting probes did not start checks of their own
+    release.set_value();
+    run_until([&] { return first.has_value(); });
+    EXPECT_EQ(first->message.result(), status::ok);
+    EXPECT_EQ(call(readyz).message.result(), status::ok);
+    EXPECT_EQ(store_.usage_calls, 2);
 }
 
 TEST_F(service_pages_test, livez_and_health_stay_200_while_not_ready) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/readiness.hpp"
 #include "http/mime_types.hpp"
 #include "metrics/service_metrics.hpp"
 #include "runtime/blocking_pool.hpp"
@@ -24,6 +25,8 @@ struct services {
     /// Content types by extension (/etc/mime.types, built-in fallback).
     const http::mime_table& mime;
     api_options options;
+    /// /readyz's storage check (one at a time).
+    readiness_check readiness{};
 };
 
 }  // namespace simplefs::api

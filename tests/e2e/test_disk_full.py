@@ -237,3 +237,32 @@ def test_no_inodes_left(full_server, method):
     assert delete_file(srv, victim).status_code == 204
     r = upload(srv, "again.txt", b"fits again", method)
     assert stored_ok(r, method), f"{r.status_code} {r.content[:200]!r}"
+
+
+@pytest.mark.parametrize("small_fs", ["tmpfs:size=16m"], indirect=True)
+def test_readyz_follows_the_volume(small_fs, simplefs_factory):
+    """/readyz answers 503 with the reason while uploads could not succeed: the volume at or above
+    the upload threshold, or read-only; 200 again once that is over. /livez stays 200."""
+    srv = simplefs_factory("--disk-usage-threshold", "50", root=small_fs)
+    mnt = small_fs.parent
+
+    def readyz() -> requests.Response:
+        return requests.get(srv.url("/readyz"), timeout=TIMEOUT)
+
+    assert readyz().status_code == 200
+    filler = mnt / "filler.bin"
+    filler.write_bytes(b"\0" * (9 * MiB))  # over half of the 16 MiB
+    r = readyz()
+    assert assert_error(r, 503).startswith("Not ready: disk "), r.text
+    assert requests.get(srv.url("/livez"), timeout=TIMEOUT).status_code == 200
+    filler.unlink()
+    assert readyz().status_code == 200
+
+    assert _run(["mount", "-o", "remount,ro", str(mnt)]).returncode == 0
+    try:
+        r = readyz()
+        assert assert_error(r, 503).startswith("Not ready: storage not writable"), r.text
+    finally:
+        assert _run(["mount", "-o", "remount,rw", str(mnt)]).returncode == 0
+    assert readyz().status_code == 200
+    assert temp_files(small_fs) == [], "the readiness probe left a temp file"
