@@ -86,9 +86,12 @@ def ready(srv) -> bool:
 
 
 def not_ready(srv) -> bool:
+    """The backend has noticed the outage. (/readyz may answer 503 "Not ready: the storage has not
+    answered ..." a little earlier, from its own storage check.)"""
     try:
-        return get(srv, "/readyz", timeout=2).status_code == 503
-    except requests.RequestException:
+        r = get(srv, "/readyz", timeout=2)
+        return r.status_code == 503 and r.json()["detail"].startswith("Storage unavailable: ")
+    except (requests.RequestException, ValueError, KeyError):
         return False
 
 
