@@ -1,6 +1,7 @@
 #include "http/conditional.hpp"
 
 #include "http/http_date.hpp"
+#include "http/ows.hpp"
 
 #include <algorithm>
 
@@ -8,16 +9,6 @@ namespace simplefs::http {
 namespace {
 
 using std::chrono::system_clock;
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 bool present(std::string_view value) noexcept {
     return !trim_ows(value).empty();

@@ -1,5 +1,7 @@
 #include "http/digest_fields.hpp"
 
+#include "http/ows.hpp"
+
 #include <functional>
 #include <map>
 #include <utility>
@@ -99,20 +101,6 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
         out += hex_digits[b & 0xf];
     }
     return out;
-}
-
-bool is_ows(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_ows(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 bool is_digit(char c) noexcept {

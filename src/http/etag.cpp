@@ -1,5 +1,7 @@
 #include "http/etag.hpp"
 
+#include "http/ows.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -12,22 +14,10 @@ bool is_etagc(unsigned char c) noexcept {
 }
 
 // RFC 9110 §5.6.3: OWS = *( SP / HTAB )
-bool is_ows(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
 void skip_ows(std::string_view& in) noexcept {
     while (!in.empty() && is_ows(in.front())) {
         in.remove_prefix(1);
     }
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    skip_ows(s);
-    while (!s.empty() && is_ows(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 /// Parses an entity-tag at the front of `in` and advances past it; `in` is unspecified on

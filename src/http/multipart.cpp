@@ -1,5 +1,7 @@
 #include "http/multipart.hpp"
 
+#include "http/ows.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <utility>
@@ -47,22 +49,8 @@ bool is_token(std::string_view s) noexcept {
     });
 }
 
-bool is_ows(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
 bool is_ctl(unsigned char c) noexcept {
     return c < 0x20 || c == 0x7f;
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_ows(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 char to_lower(char c) noexcept {

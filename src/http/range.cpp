@@ -1,5 +1,7 @@
 #include "http/range.hpp"
 
+#include "http/ows.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <numeric>
@@ -13,26 +15,12 @@ namespace {
 
 constexpr std::uint64_t max_value = std::numeric_limits<std::uint64_t>::max();
 
-bool is_ows(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-
 bool is_digit(char c) noexcept {
     return c >= '0' && c <= '9';
 }
 
 char to_lower_ascii(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_ows(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {

@@ -1,5 +1,7 @@
 #include "http/request_framing.hpp"
 
+#include "http/ows.hpp"
+
 #include <boost/beast/core/string.hpp>
 
 #include <iterator>
@@ -7,18 +9,10 @@
 namespace simplefs::http {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
 /// The last coding of a Transfer-Encoding value such as "gzip, chunked".
 std::string_view last_coding(std::string_view value) {
     const auto comma = value.rfind(',');
-    return trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+    return trim_ows(comma == std::string_view::npos ? value : value.substr(comma + 1));
 }
 
 }  // namespace
@@ -43,7 +37,7 @@ std::optional<framing_problem> check_request_framing(const request_header& heade
     if (!boost::beast::iequals(last_coding(value), "chunked")) {
         return framing_problem{status::bad_request, "Transfer-Encoding must end with chunked"};
     }
-    if (!boost::beast::iequals(trim(value), "chunked")) {
+    if (!boost::beast::iequals(trim_ows(value), "chunked")) {
         return framing_problem{status::not_implemented,
                                "Only the chunked transfer coding is "
                                "supported"};
