@@ -1,6 +1,7 @@
 #include "api/readiness.hpp"
 
 #include "api/services.hpp"
+#include "api/upload_checks.hpp"
 
 #include <fmt/format.h>
 
@@ -18,7 +19,7 @@ std::string check_storage(services& svc) {
         return "cannot read the disk usage: " + usage.error().message();
     }
     svc.metrics.set_disk_used(usage->used_fraction);
-    if (usage->used_fraction * 100.0 >= svc.options.disk_usage_threshold) {
+    if (at_upload_threshold(*usage, svc.options)) {
         return fmt::format("disk {:.1f}% full, at or above the {}% upload threshold",
                            usage->used_fraction * 100.0, svc.options.disk_usage_threshold);
     }

@@ -91,9 +91,13 @@ boost::asio::awaitable<stored_body> store_body(services& svc, http::body_reader&
     co_return out;
 }
 
+bool at_upload_threshold(const storage::disk_usage& usage, const api_options& options) noexcept {
+    return usage.used_fraction * 100.0 >= options.disk_usage_threshold;
+}
+
 std::optional<http::response> disk_full_refusal(services& svc) {
     auto usage = svc.store.usage();
-    if (usage && usage->used_fraction * 100.0 >= svc.options.disk_usage_threshold) {
+    if (usage && at_upload_threshold(*usage, svc.options)) {
         svc.metrics.count_upload_failure("disk_usage_threshold");
         return http::error_response(status::insufficient_storage,
                                     "Insufficient Storage: disk usage above the threshold");

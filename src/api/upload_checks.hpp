@@ -16,6 +16,9 @@
 namespace simplefs::api {
 
 /// 507 while the volume is fuller than the configured threshold; checked before a body is read.
+/// The volume is at or above the upload threshold: uploads get 507, /readyz 503.
+bool at_upload_threshold(const storage::disk_usage& usage, const api_options& options) noexcept;
+
 /// Blocks (statfs): call it on the pool, or use refuse_if_disk_full.
 std::optional<http::response> disk_full_refusal(services& svc);
 boost::asio::awaitable<std::optional<http::response>> refuse_if_disk_full(services& svc);
