@@ -9,9 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <array>
 #include <cerrno>
-#include <string_view>
 
 namespace simplefs::http {
 namespace {
@@ -140,42 +138,9 @@ void server::refuse(tcp::socket socket) {
         return;  // closing the socket is all that is left
     }
     ++refusing_;
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, answer_over_capacity(std::move(socket)),
-                   [this](std::exception_ptr) { --refusing_; });
-}
-
-/// 503 without reading the request, then a short read of what the client sent so that closing
-/// does not reset the connection before the client has read the answer.
-asio::awaitable<void> server::answer_over_capacity(tcp::socket socket) {
-    static constexpr std::string_view answer =
-        "HTTP/1.1 503 Service Unavailable\r\n"
-        "Server: simplefs\r\n"
-        "Content-Type: application/json\r\n"
-        "Content-Length: 33\r\n"
-        "Retry-After: 1\r\n"
-        "Connection: close\r\n"
-        "\r\n"
-        "{\"detail\":\"Too many connections\"}";
-    error_code ec;
-    socket.non_blocking(true, ec);
-    socket.write_some(asio::buffer(answer), ec);
-    socket.shutdown(tcp::socket::shutdown_send, ec);
-    asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(1));
-    timer.async_wait([&socket](const error_code& e) {
-        if (!e) {
-            error_code ignored;
-            socket.cancel(ignored);
-        }
-    });
-    std::array<char, 4096> sink;
-    for (;;) {
-        auto [e, n] = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
-        if (e) {
-            break;
-        }
-    }
-    timer.cancel();
+    auto conn = std::make_shared<connection>(std::move(socket));
+    asio::co_spawn(conn->stream.get_executor(), refuse_session(conn, services_),
+                   [this, conn](std::exception_ptr) { --refusing_; });
 }
 
 void server::end_connections(bool idle_only) {

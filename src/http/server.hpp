@@ -37,7 +37,6 @@ private:
     boost::asio::awaitable<void> accept_loop();
     /// Turns a connection away at the max_connections cap.
     void refuse(boost::asio::ip::tcp::socket socket);
-    boost::asio::awaitable<void> answer_over_capacity(boost::asio::ip::tcp::socket socket);
     void end_connections(bool idle_only);
     std::size_t open_connections();
 

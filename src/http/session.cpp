@@ -381,10 +381,10 @@ asio::awaitable<write_outcome> write_response(connection& conn, response& res, b
 
 /// Reads and drops what is left of a request body the handler did not want, bounded in bytes
 /// and time, so the client gets to read our answer before the connection closes.
-asio::awaitable<void> linger(connection& conn) {
+asio::awaitable<void> linger(connection& conn, std::chrono::seconds for_at_most = lingering_time) {
     error_code ec;
     conn.stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
-    auto deadline = std::chrono::steady_clock::now() + lingering_time;
+    auto deadline = std::chrono::steady_clock::now() + for_at_most;
     std::array<char, 64 * 1024> sink;
     std::uint64_t drained = 0;
     while (drained < lingering_bytes && std::chrono::steady_clock::now() < deadline) {
@@ -553,6 +553,14 @@ asio::awaitable<bool> handshake(connection& conn, std::chrono::milliseconds time
         co_return false;
     }
     co_return true;
+}
+
+asio::awaitable<void> refuse_session(std::shared_ptr<connection> conn,
+                                     const session_services& svc) {
+    auto res = error_response(status::service_unavailable, "Too many connections");
+    res.message.set(field::retry_after, "1");
+    co_await write_response(*conn, res, false, false, svc);
+    co_await linger(*conn, std::chrono::seconds(1));
 }
 
 asio::awaitable<void> run_session(std::shared_ptr<connection> conn, const session_services& svc) {

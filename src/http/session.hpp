@@ -29,4 +29,10 @@ struct session_services {
 boost::asio::awaitable<void> run_session(std::shared_ptr<connection> conn,
                                          const session_services& services);
 
+/// For a connection over the server's cap: answers 503 (Retry-After: 1) without reading a
+/// request, then reads what the client sent for at most a second so that closing does not reset
+/// the connection before the client has read the answer.
+boost::asio::awaitable<void> refuse_session(std::shared_ptr<connection> conn,
+                                            const session_services& services);
+
 }  // namespace simplefs::http
