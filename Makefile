@@ -8,6 +8,8 @@
 #   make format       clang-format -i          make format-check
 #   make deps         install build+test deps  make clean
 #   make bench [ARGS="--quick"]  simplefs against nginx (bench/README.md)
+#   make build_prod / run_prod / build_dev / run_dev / build_test / test_container
+#                     container images with docker or podman (CONTAINER=podman; README "Docker images")
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -34,10 +36,11 @@ endif
 # Extra ctest arguments for the sanitizer and coverage targets; the 1 GiB
 # e2e test (label `large`) only runs in the release build by default.
 # Nor does bench.quick (label `bench`): a benchmark of a sanitizer build means nothing; nor the
-# browser test (label `browser`): it checks the page, which no sanitizer looks into.
-ASAN_CTEST_ARGS ?= -LE 'large|ceph|bench|browser'
-TSAN_CTEST_ARGS ?= -LE 'large|ceph|bench|browser'
-COVERAGE_CTEST_ARGS ?= -LE 'large|ceph|bench|browser'
+# browser test (label `browser`): it checks the page, which no sanitizer looks into; nor the
+# container test (label `container`): it builds its own release image.
+ASAN_CTEST_ARGS ?= -LE 'large|ceph|bench|browser|container'
+TSAN_CTEST_ARGS ?= -LE 'large|ceph|bench|browser|container'
+COVERAGE_CTEST_ARGS ?= -LE 'large|ceph|bench|browser|container'
 # The fuzz preset runs only the label `fuzz` (bounded runs, tests/fuzz/README.md).
 FUZZ_CTEST_ARGS ?=
 
@@ -87,7 +90,8 @@ awk -F'\t' '{ \
 endef
 
 .PHONY: all help deps deps-build deps-bench build run bench test test-ceph test-unit test-e2e asan tsan \
-	fuzz coverage format format-check clean build_dep run_local test_local
+	fuzz coverage format format-check clean build_dep run_local test_local \
+	base_image build_dev build_test build_prod run_dev run_test run_prod test_container
 
 all: build
 
@@ -211,3 +215,67 @@ clean:
 build_dep: deps
 run_local: run
 test_local: test
+
+# ---- Container images: Dockerfile.dev, Dockerfile.test, Dockerfile.prod -------------------------
+# docker (with BuildKit, the default since Docker 23) or podman: make build_prod CONTAINER=podman.
+# BASE_IMAGE is any Debian 12 image; a localhost/ name is made with scripts/container-base-image
+# when podman lacks it (no registry needed):
+#   make build_prod CONTAINER=podman BASE_IMAGE=localhost/debian:bookworm-slim
+CONTAINER ?= docker
+IMAGE ?= localhost/simplefs
+BASE_IMAGE ?= debian:bookworm-slim
+PROD_PORT ?= 8080
+# Named volumes: run_prod's files, and test_container's compiler cache.
+PROD_VOLUME ?= simplefs-data
+CCACHE_VOLUME ?= simplefs-ccache
+# The host's CA bundle goes to the builds (secret ca_bundle) and the test container, for npm
+# behind a TLS-inspecting proxy; empty it to pass none.
+CA_BUNDLE ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
+
+comma := ,
+container_build = $(CONTAINER) build --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+	$(if $(filter podman,$(notdir $(CONTAINER))),--format docker) \
+	$(if $(CA_BUNDLE),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE))
+ifeq ($(notdir $(CONTAINER)),podman)
+# Limits and runtime that work where root lacks CAP_SYS_RESOURCE (the file says why).
+CONTAINERS_CONF ?= $(CURDIR)/deploy/podman/containers.conf
+export CONTAINERS_CONF
+endif
+
+base_image:
+ifeq ($(notdir $(CONTAINER)),podman)
+	$(INSTALL_DEPS) containers
+	$(if $(filter localhost/%,$(BASE_IMAGE)),scripts/container-base-image $(BASE_IMAGE))
+endif
+
+build_dev: base_image
+	$(container_build) -f Dockerfile.dev -t $(IMAGE):dev .
+
+build_test: base_image
+	$(container_build) -f Dockerfile.test -t $(IMAGE):test .
+
+build_prod: base_image
+	$(container_build) --build-arg CMAKE_ARGS=-DSIMPLEFS_WERROR=$(WERROR) -f Dockerfile.prod \
+		-t $(IMAGE):prod .
+
+# The checkout at /src; the build trees in a volume of their own (the host's build/ has host paths).
+run_dev: build_dev
+	$(CONTAINER) run --rm -it -p $(PROD_PORT):8080 -v $(CURDIR):/src -v simplefs-dev-build:/src/build \
+		$(IMAGE):dev $(ARGS)
+
+# Read-only root, no capabilities, files in the volume $(PROD_VOLUME); settings as SIMPLEFS_*
+# variables: make run_prod ARGS="-e SIMPLEFS_MAX_UPLOAD_SIZE=1G".
+run_prod: build_prod
+	$(CONTAINER) run --rm --name simplefs --read-only --cap-drop=ALL \
+		--security-opt=no-new-privileges -p $(PROD_PORT):8080 -v $(PROD_VOLUME):/data \
+		$(ARGS) $(IMAGE):prod
+
+# make test inside the test image. --privileged: the suite mounts ceph-fuse, loop devices and tmpfs.
+test_container: build_test
+	$(CONTAINER) run --rm --privileged --shm-size=1g -v $(CCACHE_VOLUME):/root/.cache/ccache \
+		$(if $(CA_BUNDLE),-v $(CA_BUNDLE):/run/host-ca-bundle.crt:ro \
+			-e npm_config_cafile=/run/host-ca-bundle.crt \
+			-e NODE_EXTRA_CA_CERTS=/run/host-ca-bundle.crt) \
+		$(IMAGE):test
+
+run_test: test_container

@@ -488,7 +488,7 @@ def test_local_test_overlay_runs_the_local_image_on_a_local_volume(rendered):
     deployment = the(docs, "Deployment")
     assert deployment["spec"]["replicas"] == 1
     container = simplefs_container(deployment)
-    assert container["image"] == "localhost/simplefs:test"
+    assert container["image"] == "localhost/simplefs:prod"
     assert container["imagePullPolicy"] == "Never"
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     [data] = [m for m in container["volumeMounts"] if m["mountPath"] == "/data"]
