@@ -950,12 +950,14 @@ def machine(binary: Path) -> dict:
                 if line.startswith("model name")), platform.processor())
     nginx_v = run([nginx_binary(), "-v"], 10).stderr.strip()
     version = run([str(binary), "--version"], 10).stdout.strip().splitlines()
-    commit = run(["git", "-C", str(binary.parent), "describe", "--always", "--dirty", "--exclude", "*"], 10)
+    # No git in a checkout copied without .git (the test image, make test_container).
+    commit = run(["git", "-C", str(binary.parent), "describe", "--always", "--dirty", "--exclude", "*"],
+                 10).stdout.strip() if shutil.which("git") else ""
     return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
             "memory_gib": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / GiB, 1),
             "nginx": nginx_v.removeprefix("nginx version: "), "wrk": shutil.which("wrk"),
             "simplefs_version": version[0] if version else "", "simplefs_binary": str(binary),
-            "simplefs_commit": commit.stdout.strip() or "unknown"}
+            "simplefs_commit": commit or "unknown"}
 
 
 def markdown_report(meta: dict, rows: list[Row], checks: list[dict]) -> str:

@@ -139,6 +139,10 @@ void server::refuse(tcp::socket socket) {
     }
     ++refusing_;
     auto conn = std::make_shared<connection>(std::move(socket));
+    if (tls_ != nullptr) {
+        // The 503 is only readable inside TLS: a plain answer would look like a broken server.
+        conn->tls = std::make_shared<tls_layer>(conn->stream, tls_->current());
+    }
     asio::co_spawn(conn->stream.get_executor(), refuse_session(conn, services_),
                    [this, conn](std::exception_ptr) { --refusing_; });
 }

@@ -557,6 +557,9 @@ asio::awaitable<bool> handshake(connection& conn, std::chrono::milliseconds time
 
 asio::awaitable<void> refuse_session(std::shared_ptr<connection> conn,
                                      const session_services& svc) {
+    if (conn->tls && !co_await handshake(*conn, svc.options.header_timeout)) {
+        co_return;
+    }
     auto res = error_response(status::service_unavailable, "Too many connections");
     res.message.set(field::retry_after, "1");
     co_await write_response(*conn, res, false, false, svc);

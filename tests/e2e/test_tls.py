@@ -124,6 +124,37 @@ def test_plain_http_on_the_https_port_gets_no_answer(https_server):
     assert requests.get(srv.url("/health"), verify=str(srv.cert), timeout=TIMEOUT).status_code == 200
 
 
+def test_connection_cap_answers_503_inside_tls(simplefs_factory, tmp_path):
+    cert, key = make_certificate(tmp_path / "tls", "simplefs-test")
+    srv = simplefs_factory("--tls-cert", str(cert), "--tls-key", str(key), "--max-connections", "1",
+                           wait=False)
+    ctx = ssl.create_default_context(cafile=str(cert))
+
+    def hold_the_one_connection():
+        # Retried: until the server listens, and until it has seen earlier tries close.
+        try:
+            tls = ctx.wrap_socket(socket.create_connection((HOST, srv.port), timeout=TIMEOUT),
+                                  server_hostname=HOST)
+            tls.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            if tls.recv(4096).startswith(b"HTTP/1.1 200 "):
+                return tls
+            tls.close()
+        except OSError:
+            pass
+        return None
+
+    held = wait_until(hold_the_one_connection, 10)
+    try:
+        # One over the cap: a TLS handshake, then a readable 503 (not a TLS alert or garbage).
+        out = curl("--cacert", str(cert), "-D", "-", "-o", "-", f"https://{HOST}:{srv.port}/health")
+        assert out.returncode == 0, out.stderr
+        text = out.stdout.decode()
+        assert text.startswith("HTTP/1.1 503 "), text
+        assert "retry-after: 1" in text.lower() and "Too many connections" in text
+    finally:
+        held.close()
+
+
 def test_certificate_reloaded_on_sighup(https_server, tmp_path):
     srv = https_server
     assert served_certificate(srv.port) == der(srv.cert)

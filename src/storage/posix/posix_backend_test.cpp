@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -886,6 +887,20 @@ bool would_block(const result<std::unique_ptr<file_reader>>& opened) {
     return !opened && opened.error() == errc::would_block;
 }
 
+// overlayfs (a container's own file system) refuses RWF_NOWAIT reads with EOPNOTSUPP, so nothing
+// there is ever served from the page cache on the calling thread.
+bool nowait_reads_supported(const fs::path& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    char byte = 0;
+    iovec vec{&byte, 1};
+    const bool supported = ::preadv2(fd, &vec, 1, 0, RWF_NOWAIT) >= 0 || errno != EOPNOTSUPP;
+    ::close(fd);
+    return supported;
+}
+
 TEST_F(posix_backend_test, cached_open_serves_what_open_read_learnt) {
     ASSERT_TRUE(put_with("hot.txt", "hot bytes", {.content_type = "text/plain"}).has_value());
     // Nothing learnt yet about this version: the caller must go to the pool.
@@ -901,11 +916,14 @@ TEST_F(posix_backend_test, cached_open_serves_what_open_read_learnt) {
     EXPECT_EQ(info.sha256_hex, openssl_sha256_hex("hot bytes"));
     EXPECT_EQ(info.content_type, "text/plain");
     EXPECT_EQ(info.modified, (*slow)->info().modified);
+    EXPECT_EQ(read_all(**fast), "hot bytes");
     char buffer[16];
     auto n = (*fast)->try_read_cached_at(4, std::span<char>(buffer, sizeof buffer));
+    if (!n && !nowait_reads_supported(root_ / "hot.txt")) {
+        GTEST_SKIP() << "this file system refuses RWF_NOWAIT reads (overlayfs?)";
+    }
     ASSERT_TRUE(n.has_value()) << n.error().message();
     EXPECT_EQ(std::string(buffer, *n), "bytes");
-    EXPECT_EQ(read_all(**fast), "hot bytes");
 }
 
 TEST_F(posix_backend_test, cached_open_never_serves_an_older_version) {
