@@ -57,14 +57,15 @@ def upload_url(server, created: requests.Response) -> str:
     return server.url(location)
 
 
-def patch(url: str, offset: int, data: bytes, headers: dict | None = None) -> requests.Response:
+def patch(url: str, offset: int, data: bytes, headers: dict | None = None,
+          timeout: float = TIMEOUT) -> requests.Response:
     h = dict(TUS, **{"Upload-Offset": str(offset), "Content-Type": OFFSET_STREAM})
     h.update(headers or {})
-    return requests.patch(url, headers=h, data=data, timeout=TIMEOUT)
+    return requests.patch(url, headers=h, data=data, timeout=timeout)
 
 
-def head(url: str, headers: dict | None = None) -> requests.Response:
-    return requests.head(url, headers=dict(TUS, **(headers or {})), timeout=TIMEOUT)
+def head(url: str, headers: dict | None = None, timeout: float = TIMEOUT) -> requests.Response:
+    return requests.head(url, headers=dict(TUS, **(headers or {})), timeout=timeout)
 
 
 def state_files(root: Path) -> list[str]:
@@ -337,13 +338,22 @@ def test_second_process_finishes_after_the_first_is_killed(simplefs_factory, sto
     a.exit_checked = True
     sock.close()
 
+    # On CephFS the dead client's caps and lock stay until the MDS evicts it
+    # (mds_cap_revoke_eviction_timeout, 10 s in the test cluster): B may wait or answer 423 meanwhile.
+    # On a local disk the kernel drops A's lock with the process.
+    started = time.monotonic()
     url_b = b.url(path)
-    h = head(url_b)
+    h = head(url_b, timeout=90)
     assert h.status_code == 200
     offset = int(h.headers["Upload-Offset"])
     assert offset == 200_000
-    r = patch(url_b, offset, data[offset:])
+    def unlocked():
+        r = patch(url_b, offset, data[offset:], timeout=90)
+        return None if r.status_code == 423 else (r,)
+
+    (r,) = wait_until(unlocked, timeout=90, interval=0.5, message="the killed process's lock to go")
     assert r.status_code == 204, r.text
+    assert time.monotonic() - started < 90
     got = requests.get(b.url(r.headers["Upload-File"]), timeout=TIMEOUT)
     assert got.content == data
     assert got.headers["ETag"] == f'"{sha256_hex(data)}"'
