@@ -6,8 +6,10 @@
 #include "storage/hasher.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
 #include <optional>
 
 namespace simplefs::api {
@@ -51,34 +53,46 @@ boost::asio::awaitable<http::response> append_body(services& svc, http::request&
                            : storage::hasher::algorithm::sha256);
     }
 
-    // One buffer at a time: memory per request stays at the chunk size.
-    body_buffer buffer(svc.options.chunk_size, req.body.content_length());
+    // As store_body does: the socket read of the next piece overlaps the pool's work on this one,
+    // in two buffers of half the chunk size (memory per request stays at the chunk size).
+    const std::size_t half = std::max<std::size_t>(svc.options.chunk_size / 2, 4096);
+    body_buffer current(half, req.body.content_length());
+    body_buffer next(half, req.body.content_length());
     const std::uint64_t start = info.offset;
     std::uint64_t received = 0;
     boost::system::error_code read_error;
     boost::system::error_code write_error;
     bool too_long = false;
-    for (;;) {
-        const std::size_t n = co_await req.body.read_some(buffer.span(), read_error);
-        if (read_error || n == 0) {
-            break;
-        }
-        if (info.length && start + received + n > *info.length) {
-            too_long = true;
-            break;
-        }
-        const std::span<const char> chunk(buffer.data.get(), n);
-        write_error = co_await svc.pool.run([&]() -> boost::system::error_code {
+    const auto store =
+        [&](std::span<const char> chunk) -> boost::asio::awaitable<boost::system::error_code> {
+        co_return co_await svc.pool.run([&, chunk]() -> boost::system::error_code {
             if (digest) {
                 digest->update(chunk);
             }
             auto appended = data->append(chunk);
             return appended ? boost::system::error_code{} : appended.error();
         });
-        if (write_error) {
+    };
+    const auto read_next = [&]() -> boost::asio::awaitable<std::size_t> {
+        co_return co_await req.body.read_some(next.span(), read_error);
+    };
+    std::size_t n = co_await req.body.read_some(current.span(), read_error);
+    while (!read_error && n > 0) {
+        if (info.length && start + received + n > *info.length) {
+            too_long = true;
+            break;
+        }
+        using namespace boost::asio::experimental::awaitable_operators;
+        const std::span<const char> chunk(current.data.get(), n);
+        auto [stored, m] = co_await (store(chunk) && read_next());
+        if (stored) {
+            write_error = stored;
+            read_error = {};
             break;
         }
         received += n;
+        std::swap(current, next);
+        n = m;
     }
 
     // What is kept: everything, unless the PATCH failed as a whole (checksum, size, storage).
