@@ -10,6 +10,8 @@
 #include <boost/beast/core/string.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 namespace simplefs::api {
@@ -63,6 +65,11 @@ boost::asio::awaitable<http::response> append_body(services& svc, http::request&
     boost::system::error_code read_error;
     boost::system::error_code write_error;
     bool too_long = false;
+    // Upload-Length, or while it is deferred, the server's limit for a whole upload.
+    const std::uint64_t limit = info.length ? *info.length
+                                : svc.options.max_upload_size > 0
+                                    ? svc.options.max_upload_size
+                                    : std::numeric_limits<std::uint64_t>::max();
     const auto store =
         [&](std::span<const char> chunk) -> boost::asio::awaitable<boost::system::error_code> {
         co_return co_await svc.pool.run([&, chunk]() -> boost::system::error_code {
@@ -78,7 +85,7 @@ boost::asio::awaitable<http::response> append_body(services& svc, http::request&
     };
     std::size_t n = co_await req.body.read_some(current.span(), read_error);
     while (!read_error && n > 0) {
-        if (info.length && start + received + n > *info.length) {
+        if (start + received + n > limit) {
             too_long = true;
             break;
         }
@@ -114,7 +121,9 @@ boost::asio::awaitable<http::response> append_body(services& svc, http::request&
         };
         if (too_long) {
             discard();
-            auto res = error(status::payload_too_large, "The body goes past Upload-Length");
+            auto res = error(status::payload_too_large,
+                             info.length ? "The body goes past Upload-Length"
+                                         : "The upload would exceed Tus-Max-Size");
             res.close = true;  // the rest of the body is not read
             return {std::move(res)};
         }
@@ -248,6 +257,10 @@ boost::asio::awaitable<http::response> tus_patch(services& svc, http::request& r
         }
         if (info->length && content_length && info->offset + *content_length > *info->length) {
             return {tus::error(status::payload_too_large, "The body goes past Upload-Length")};
+        }
+        if (!info->length && content_length && svc.options.max_upload_size > 0 &&
+            info->offset + *content_length > svc.options.max_upload_size) {
+            return {tus::error(status::payload_too_large, "The upload would exceed Tus-Max-Size")};
         }
         if (auto refusal = disk_full_refusal(svc)) {
             refusal->message.set("Tus-Resumable", tus::version);

@@ -181,6 +181,12 @@ def test_creation_errors_create_nothing(simplefs_factory):
     assert no_version.status_code == 412
     assert state_files(server.root) == []
 
+    # A deferred length does not lift the limit on the whole upload.
+    url = upload_url(server, create(server, None, filename=random_name()))
+    assert patch(url, 0, b"a" * 1000).status_code == 204
+    assert patch(url, 1000, b"b" * 100).status_code == 413
+    assert head(url).headers["Upload-Offset"] == "1000"
+
 
 def test_checksum_mismatch_discards_only_that_patch(server):
     data = random_text(4000)
@@ -456,3 +462,14 @@ def test_access_control_needs_write_within_the_prefix(simplefs_factory, tmp_path
     other = upload_url(server, create(server, 3, headers=auth(writer), filename="b.txt"))
     assert head(other, auth(alice)).status_code == 403
     assert head(other, auth(writer)).status_code == 200
+
+    # Parts carry no name: a prefix-limited token writes its own, and the concatenation's name
+    # must be within the prefix.
+    part = upload_url(server, create(server, 4, headers=dict(auth(alice), **{"Upload-Concat": "partial"})))
+    assert patch(part, 0, b"part", auth(alice)).status_code == 204
+    part_path = part[len(server.url("")):]
+    assert create(server, None, headers=auth(alice), final=part_path, filename="c.txt").status_code == 403
+    joined = create(server, None, headers=auth(alice), final=part_path, filename="c.txt",
+                    path="users/alice")
+    assert joined.status_code == 201, joined.text
+    assert joined.headers["Upload-File"] == "/files/users/alice/c.txt"
