@@ -1,4 +1,5 @@
 #include "api/routes.hpp"
+#include "api/tus_uploads.hpp"
 #include "auth/access_control.hpp"
 #include "config/settings.hpp"
 #include "http/mime_types.hpp"
@@ -13,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -180,12 +182,14 @@ int serve(const config::settings& s) {
     if (mime.loaded_from().empty()) {
         spdlog::info("/etc/mime.types not found: using the built-in content types");
     }
-    api::services services{
-        **store,
-        pool,
-        metrics,
-        mime,
-        {.disk_usage_threshold = s.disk_usage_threshold, .chunk_size = s.chunk_size}};
+    api::services services{**store,
+                           pool,
+                           metrics,
+                           mime,
+                           {.disk_usage_threshold = s.disk_usage_threshold,
+                            .chunk_size = s.chunk_size,
+                            .max_upload_size = s.max_upload_size,
+                            .upload_expiry = s.upload_expiry}};
     const http::router routes =
         api::make_routes(services, {.control = access->get(), .protect_metrics = s.metrics_auth});
     const http::cors_policy cors(s.cors_origins);
@@ -262,6 +266,9 @@ int serve(const config::settings& s) {
         on_each_hangup(hangups, reloads);
     }
     server.start();
+    if ((*store)->uploads() != nullptr) {
+        boost::asio::co_spawn(io, api::sweep_uploads_periodically(services), boost::asio::detached);
+    }
     const std::string where = s.storage == config::storage_kind::cephfs
                                   ? fmt::format("cephfs {}:{}", s.ceph_fs, s.ceph_root)
                                   : s.storage_root;

@@ -108,6 +108,8 @@ auth::decision check_access(const auth::access_control& control, access_rule rul
         wanted.name = listed;
     } else if (rule == access_rule::file) {
         wanted.name = req.route_param;
+    } else if (rule == access_rule::uploads) {
+        wanted.needed = auth::scope::write;
     }
     return control.authorize(wanted, c);
 }

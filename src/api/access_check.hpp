@@ -23,6 +23,9 @@ enum class access_rule {
     listing,  ///< GET /files/
     upload,   ///< POST /files/: write; each part's name is checked as it arrives
     metrics,  ///< GET /metrics: any valid token
+    /// /uploads/ (tus): write, whatever the method; the upload's final name is checked against
+    /// decision::prefix by the handler, once it is known (creation metadata or stored state).
+    uploads,
 };
 
 /// The credentials of a request, copied out of its Authorization field and query.

@@ -34,6 +34,9 @@ http::response storage_problem(const boost::system::error_code& ec) {
                     "Digest mismatch: the body does not match Content-Digest or Content-MD5");
             case errc::unavailable:
                 return unavailable_response("Storage unavailable");
+            case errc::locked:
+                return http::error_response(status::locked,
+                                            "Another request is writing to this upload");
             case errc::io_error:
             case errc::would_block:  // handlers retry on the blocking pool: never reaches here
                 break;

@@ -2,6 +2,7 @@
 
 #include "api/docs.hpp"
 #include "api/handlers.hpp"
+#include "api/tus_uploads.hpp"
 #include "api/web_page.hpp"
 
 namespace simplefs::api {
@@ -23,6 +24,20 @@ boost::asio::awaitable<http::response> guarded(services& svc, const auth::access
     co_return co_await fn(svc, req);
 }
 
+using prefixed_fn = boost::asio::awaitable<http::response> (*)(services&, http::request&,
+                                                               std::string_view);
+
+boost::asio::awaitable<http::response> guarded_upload(services& svc,
+                                                      const auth::access_control& control,
+                                                      prefixed_fn fn, http::request& req) {
+    const presented_credentials cred(req);
+    const auth::decision d = check_access(control, access_rule::uploads, req, cred);
+    if (!d.allowed()) {
+        co_return refuse(svc, d);
+    }
+    co_return co_await fn(svc, req, d.prefix);
+}
+
 }  // namespace
 
 http::router make_routes(services& svc, const route_access& access) {
@@ -40,6 +55,14 @@ http::router make_routes(services& svc, const route_access& access) {
             return guarded(svc, *control, rule, fn, req);
         };
     };
+    auto upload_guard = [&svc, &access](prefixed_fn fn) -> http::handler {
+        if (access.control == nullptr) {
+            return [&svc, fn](http::request& req) { return fn(svc, req, {}); };
+        }
+        return [&svc, control = access.control, fn](http::request& req) {
+            return guarded_upload(svc, *control, fn, req);
+        };
+    };
     r.add(verb::get, "/", bind(index_page));
     r.add(verb::get, "/ui/{asset}", bind(page_asset));
     r.add(verb::get, "/health", bind(health));
@@ -55,6 +78,12 @@ http::router make_routes(services& svc, const route_access& access) {
     r.add(verb::get, "/files/{name}", guard(access_rule::file, get_file));
     r.add(verb::put, "/files/{name}", guard(access_rule::file, put_file));
     r.add(verb::delete_, "/files/{name}", guard(access_rule::file, delete_file));
+    r.add(verb::options, "/uploads/", bind(tus_options));
+    r.add(verb::post, "/uploads/", upload_guard(tus_create));
+    r.add(verb::options, "/uploads/{id}", bind(tus_options));
+    r.add(verb::head, "/uploads/{id}", upload_guard(tus_head));
+    r.add(verb::patch, "/uploads/{id}", upload_guard(tus_patch));
+    r.add(verb::delete_, "/uploads/{id}", upload_guard(tus_delete));
     return r;
 }
 

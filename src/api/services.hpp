@@ -6,7 +6,9 @@
 #include "runtime/blocking_pool.hpp"
 #include "storage/backend.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace simplefs::api {
 
@@ -15,6 +17,10 @@ struct api_options {
     double disk_usage_threshold = 95.0;
     /// Size of the buffer a request body is read into, one piece at a time.
     std::size_t chunk_size = 1024 * 1024;
+    /// Largest upload in bytes (also the whole of a resumable one); 0 = unlimited.
+    std::uint64_t max_upload_size = 0;
+    /// Resumable uploads not written to for this long expire.
+    std::chrono::seconds upload_expiry{24 * 60 * 60};
 };
 
 /// What the handlers work with. Every storage call goes through pool.run(): it blocks.

@@ -495,6 +495,24 @@ problem apply_shutdown_grace(std::string_view text, settings& out) {
     return std::nullopt;
 }
 
+constexpr std::uint64_t max_upload_expiry_seconds = 30ull * 24 * 60 * 60;
+
+problem apply_upload_expiry(std::string_view text, settings& out) {
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units = {{
+        {"", 1},
+        {"s", 1},
+        {"m", 60},
+        {"h", 60 * 60},
+        {"d", 24 * 60 * 60},
+    }};
+    const auto seconds = parse_scaled(text, units);
+    if (!seconds || *seconds == 0 || *seconds > max_upload_expiry_seconds) {
+        return std::string("expected a duration from 1s to 30d, such as 90s, 30m, 24h or 7d");
+    }
+    out.upload_expiry = std::chrono::seconds{static_cast<std::chrono::seconds::rep>(*seconds)};
+    return std::nullopt;
+}
+
 /// A file name that may be empty (= the feature is off).
 template <std::string settings::*Member>
 problem apply_optional_file(std::string_view text, settings& out) {
@@ -749,6 +767,13 @@ std::vector<option_spec> option_specs() {
          "Secret (32+ bytes) that signed URLs are checked with (see 'sign'). Empty = none.",
          defaults.signing_secret_file,
          apply_optional_file<&settings::signing_secret_file>},
+        {"--upload-expiry",
+         "--upload-expiry",
+         {"SIMPLEFS_UPLOAD_EXPIRY"},
+         "DURATION",
+         "Resumable (tus) uploads idle this long are removed, 1s..30d.",
+         format_duration(defaults.upload_expiry),
+         apply_upload_expiry},
     };
 }
 

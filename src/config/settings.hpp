@@ -73,6 +73,9 @@ struct settings {
     bool metrics_auth = false;
     /// File holding the secret of signed URLs; empty = signed URLs are refused.
     std::string signing_secret_file;
+    /// Resumable (tus) uploads not completed this long after their last write are removed;
+    /// 1s..30d.
+    std::chrono::seconds upload_expiry{24 * 60 * 60};
 };
 
 /// `simplefs sign`: print a signed URL instead of serving.

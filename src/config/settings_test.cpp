@@ -729,6 +729,22 @@ TEST(settings, access_control_options) {
     }
 }
 
+TEST(settings, upload_expiry) {
+    EXPECT_EQ(settings{}.upload_expiry, std::chrono::hours{24});
+    auto flag = run({"--upload-expiry", "90s"});
+    ASSERT_TRUE(flag.value) << flag.output;
+    EXPECT_EQ(flag.value->upload_expiry, std::chrono::seconds{90});
+    auto env = run({}, {{"SIMPLEFS_UPLOAD_EXPIRY", "7d"}});
+    ASSERT_TRUE(env.value) << env.output;
+    EXPECT_EQ(env.value->upload_expiry, std::chrono::hours{7 * 24});
+    for (const char* bad : {"0", "31d", "1w", "-1s", ""}) {
+        auto refused = run({"--upload-expiry", bad});
+        expect_one_error_line(refused);
+        EXPECT_NE(refused.output.find("--upload-expiry"), std::string::npos) << refused.output;
+    }
+    EXPECT_NE(run({"--help"}).output.find("SIMPLEFS_UPLOAD_EXPIRY"), std::string::npos);
+}
+
 TEST(settings, sign_subcommand) {
     auto plain = run({"sign", "--secret-file", "/k", "a/b.txt"});
     ASSERT_TRUE(plain.sign) << plain.output;

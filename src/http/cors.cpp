@@ -9,7 +9,9 @@ constexpr std::string_view allowed_methods = "DELETE, GET, HEAD, OPTIONS, PATCH,
 // Beyond the CORS-safelisted ones, so that scripts can read what a file service answers.
 constexpr std::string_view exposed_headers =
     "Content-Disposition, Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, "
-    "Location, WWW-Authenticate";
+    "Location, WWW-Authenticate, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, "
+    "Tus-Checksum-Algorithm, Upload-Offset, Upload-Length, Upload-Defer-Length, Upload-Metadata, "
+    "Upload-Concat, Upload-Expires, Upload-File";
 
 }  // namespace
 

@@ -41,7 +41,14 @@ service_metrics::service_metrics()
       upload_failures_("simplefs_upload_failures_total", "Uploads that failed, by reason.",
                        {"reason"}),
       auth_failures_("simplefs_auth_failures_total",
-                     "Requests refused by access control (401 or 403), by reason.", {"reason"}) {}
+                     "Requests refused by access control (401 or 403), by reason.", {"reason"}),
+      tus_created_("simplefs_tus_uploads_created_total", "Resumable (tus) uploads created."),
+      tus_completed_("simplefs_tus_uploads_completed_total",
+                     "Resumable (tus) uploads committed as files (or completed partial ones)."),
+      tus_expired_("simplefs_tus_uploads_expired_total",
+                   "Resumable (tus) uploads removed by the expiry sweep."),
+      tus_bytes_("simplefs_tus_bytes_received_total",
+                 "Bytes of resumable (tus) uploads received and stored.") {}
 
 void service_metrics::observe_request(const request_sample& s) {
     const std::string_view handler = s.handler.empty() ? std::string_view("none") : s.handler;
@@ -82,6 +89,10 @@ std::string service_metrics::render() const {
     refused_connections_.render(out);
     upload_failures_.render(out);
     auth_failures_.render(out);
+    tus_created_.render(out);
+    tus_completed_.render(out);
+    tus_expired_.render(out);
+    tus_bytes_.render(out);
     return out;
 }
 

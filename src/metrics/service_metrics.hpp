@@ -58,6 +58,13 @@ public:
     void add_upload_bytes(std::uint64_t n) noexcept { upload_bytes_.inc(n); }
     void add_download_bytes(std::uint64_t n) noexcept { download_bytes_.inc(n); }
 
+    /// Resumable (tus) uploads: simplefs_tus_uploads_{created,completed,expired}_total and
+    /// simplefs_tus_bytes_received_total (PATCH and creation-with-upload bytes kept).
+    void count_tus_created() noexcept { tus_created_.inc(); }
+    void count_tus_completed() noexcept { tus_completed_.inc(); }
+    void count_tus_expired(std::uint64_t n = 1) noexcept { tus_expired_.inc(n); }
+    void add_tus_bytes(std::uint64_t n) noexcept { tus_bytes_.inc(n); }
+
     /// Counts one failed upload in simplefs_upload_failures_total{reason}. Use a small fixed
     /// set of reasons (each one is a time series).
     void count_upload_failure(std::string_view reason);
@@ -92,6 +99,10 @@ private:
     counter refused_connections_;
     counter_family upload_failures_;
     counter_family auth_failures_;
+    counter tus_created_;
+    counter tus_completed_;
+    counter tus_expired_;
+    counter tus_bytes_;
 };
 
 }  // namespace simplefs::metrics

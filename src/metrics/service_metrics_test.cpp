@@ -111,7 +111,16 @@ TEST(ServiceMetrics, OwnCountersAndGauges) {
     m.connection_opened();
     m.connection_closed();
     m.count_refused_connection();
+    m.count_tus_created();
+    m.count_tus_created();
+    m.count_tus_completed();
+    m.count_tus_expired(3);
+    m.add_tus_bytes(512);
     const std::string text = m.render();
+    EXPECT_TRUE(contains(text, "simplefs_tus_uploads_created_total 2"));
+    EXPECT_TRUE(contains(text, "simplefs_tus_uploads_completed_total 1"));
+    EXPECT_TRUE(contains(text, "simplefs_tus_uploads_expired_total 3"));
+    EXPECT_TRUE(contains(text, "simplefs_tus_bytes_received_total 512"));
     EXPECT_TRUE(contains(text, "simplefs_open_connections 1"));
     EXPECT_TRUE(contains(text, "simplefs_connections_refused_total 1"));
     EXPECT_TRUE(contains(text, "simplefs_upload_bytes_total 1024"));

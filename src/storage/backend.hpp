@@ -1,6 +1,7 @@
 #pragma once
 
 #include "storage/errc.hpp"
+#include "storage/upload_store.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -213,6 +214,9 @@ public:
     /// storage: safe on a network thread. While it is not ready, operations may fail with
     /// errc::unavailable.
     virtual storage_health health() const = 0;
+    /// State of resumable uploads on this storage (upload_store.hpp), or null when the backend
+    /// keeps none (the tus routes then answer 501). Owned by the backend.
+    virtual upload_store* uploads() noexcept { return nullptr; }
 };
 
 }  // namespace simplefs::storage

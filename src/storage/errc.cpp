@@ -35,6 +35,8 @@ public:
                 return "the storage cluster cannot be reached";
             case errc::would_block:
                 return "the answer is not in memory";
+            case errc::locked:
+                return "another request holds the lock";
         }
         return "unknown storage error";
     }

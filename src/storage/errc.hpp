@@ -21,6 +21,7 @@ enum class errc {
     digest_mismatch,      ///< a client-supplied digest did not match the bytes received
     unavailable,          ///< the storage cluster cannot be reached (backend::health not ready)
     would_block,          ///< a try_*_cached call would have to wait on a disk or the network
+    locked,               ///< another request (in any process) holds the resource's lock
 };
 
 const boost::system::error_category& storage_category() noexcept;

@@ -23,7 +23,9 @@ hasher::~hasher() {
 }
 
 void hasher::start() {
-    const EVP_MD* md = algo_ == algorithm::sha256 ? EVP_sha256() : EVP_md5();
+    const EVP_MD* md = algo_ == algorithm::sha256 ? EVP_sha256()
+                       : algo_ == algorithm::sha1 ? EVP_sha1()
+                                                  : EVP_md5();
     if (EVP_DigestInit_ex(ctx_, md, nullptr) != 1) {
         throw std::runtime_error("hasher: EVP_DigestInit_ex failed");
     }

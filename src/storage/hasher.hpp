@@ -12,7 +12,7 @@ namespace simplefs::storage {
 /// (which in practice means out of memory).
 class hasher {
 public:
-    enum class algorithm { sha256, md5 };
+    enum class algorithm { sha256, sha1, md5 };
 
     explicit hasher(algorithm algo);
     ~hasher();
@@ -34,6 +34,13 @@ private:
 class sha256 final : public hasher {
 public:
     sha256() : hasher(algorithm::sha256) {}
+};
+
+/// Only for checking tus Upload-Checksum values; never for anything that needs collision
+/// resistance.
+class sha1 final : public hasher {
+public:
+    sha1() : hasher(algorithm::sha1) {}
 };
 
 /// Only for checking Content-MD5 (RFC 1864); never for anything that needs collision resistance.

@@ -906,8 +906,9 @@ result<file_info> list_file_info(shared_state& state, int dir_fd, std::string_vi
 
 }  // namespace
 
-posix_backend::posix_backend(std::shared_ptr<shared_state> state) noexcept
-    : state_(std::move(state)) {}
+posix_backend::posix_backend(std::shared_ptr<shared_state> state,
+                             std::unique_ptr<posix_upload_store> uploads) noexcept
+    : state_(std::move(state)), uploads_(std::move(uploads)) {}
 
 posix_backend::~posix_backend() = default;
 
@@ -918,12 +919,16 @@ result<std::unique_ptr<posix_backend>> posix_backend::open(const std::filesystem
     if (create_error) {
         return from_errno(create_error.value());
     }
+    auto uploads = posix_upload_store::open(root, opts.fsync);
+    if (!uploads) {
+        return uploads.error();
+    }
     const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         return last_error();
     }
     return std::unique_ptr<posix_backend>(
-        new posix_backend(std::make_shared<shared_state>(fd, opts)));
+        new posix_backend(std::make_shared<shared_state>(fd, opts), std::move(*uploads)));
 }
 
 result<file_info> posix_backend::stat(std::string_view name) {

@@ -2,6 +2,7 @@
 
 #include "storage/backend.hpp"
 #include "storage/digest_cache.hpp"
+#include "storage/posix/posix_upload_store.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -84,6 +85,8 @@ public:
     /// Always ready: a local directory has no connection to lose. A hung disk or mount (e.g. a
     /// kernel CephFS or NFS mount whose server is gone) is not detected; calls then block.
     storage_health health() const override { return {}; }
+    /// Resumable uploads in <root>/<upload_folder> (posix_upload_store).
+    upload_store* uploads() noexcept override { return uploads_.get(); }
 
     /// Hits, misses (each miss read a whole file) and size of the computed-digest cache.
     digest_cache::stats digest_cache_stats() const;
@@ -92,9 +95,11 @@ public:
     struct shared_state;
 
 private:
-    explicit posix_backend(std::shared_ptr<shared_state> state) noexcept;
+    posix_backend(std::shared_ptr<shared_state> state,
+                  std::unique_ptr<posix_upload_store> uploads) noexcept;
 
     std::shared_ptr<shared_state> state_;
+    std::unique_ptr<posix_upload_store> uploads_;
 };
 
 }  // namespace simplefs::storage
