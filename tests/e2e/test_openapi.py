@@ -46,11 +46,23 @@ EXPECTED = {
         "put": {"200", "201", "400", "401", "403", "412", "413", "503", "507"},
         "delete": {"204", "401", "403", "404", "412", "503"},
     },
+    "/uploads/": {
+        "options": {"204"},
+        "post": {"201", "400", "401", "403", "412", "413", "415", "423", "503", "507"},
+    },
+    "/uploads/{id}": {
+        "options": {"204"},
+        "head": {"200", "401", "403", "404", "410", "412", "503"},
+        "patch": {"204", "400", "401", "403", "404", "409", "410", "412", "413", "415", "423", "460",
+                  "503", "507"},
+        "delete": {"204", "401", "403", "404", "412", "423", "503"},
+    },
 }
 # Operations that take a bearer token when access control is on (optional: it is off by default).
 SECURED = {("/metrics", "get"), ("/files/", "get"), ("/files/", "post"), ("/files/{folder}/", "get"),
            ("/files/{name}", "get"), ("/files/{name}", "head"), ("/files/{name}", "put"),
-           ("/files/{name}", "delete")}
+           ("/files/{name}", "delete"), ("/uploads/", "post"), ("/uploads/{id}", "head"),
+           ("/uploads/{id}", "patch"), ("/uploads/{id}", "delete")}
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 REQUIRED_ASSETS = {"/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js",
