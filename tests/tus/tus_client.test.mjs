@@ -132,9 +132,10 @@ class ChecksumRequest {
       this.inner.setHeader("Upload-Checksum", checksum);
       this.inner.setHeader("Content-Length", String(bytes.length));
     }
+    const started = Date.now();
     const res = await this.inner.send(bytes);
     this.stack.sent.push({ method: this.getMethod(), length: bytes?.length ?? 0, checksum,
-                           status: res.getStatus() });
+                           status: res.getStatus(), ms: Date.now() - started });
     return res;
   }
 }
@@ -191,23 +192,27 @@ test("a big upload aborted at a random offset is finished by a fresh client", as
   const urls = new FileUrlStorage(path.join(root, "tus-urls.json"));
   const options = {
     endpoint: base + "/uploads/",
-    chunkSize: 16 * MiB,
+    chunkSize: BIG / 16,
     urlStorage: urls,
     retryDelays: RETRY_DELAYS,
     metadata: { filename: "big.bin", filetype: "application/octet-stream" },
   };
 
-  // First client: stopped once its progress passes a random point between 15 % and 85 %.
-  const abortAt = Math.floor(BIG * (0.15 + 0.7 * Math.random()));
+  // First client: stopped in the middle of a PATCH: once its progress passes a random point
+  // between 15 % and 75 % (progress also reports each chunk's start, before its PATCH is sent)
+  // and then 0 to 20 ms more, so that the server may be cut off anywhere in a chunk.
+  const abortAt = Math.floor(BIG * (0.15 + 0.6 * Math.random()));
   const started = Date.now();
-  let abortedAfter = 0;
+  let triggered = false;
+  let lastSent = 0;
   await new Promise((resolve, reject) => {
     const upload = new Upload(createReadStream(source), {
       ...options,
       onProgress(sent) {
-        if (sent >= abortAt && abortedAfter === 0) {
-          abortedAfter = sent;
-          upload.abort().then(resolve, reject);
+        lastSent = sent;
+        if (sent >= abortAt && sent % options.chunkSize !== 0 && !triggered) {
+          triggered = true;
+          setTimeout(() => upload.abort().then(resolve, reject), Math.floor(Math.random() * 21));
         }
       },
       onSuccess: () => reject(new Error("the upload finished before it was aborted")),
@@ -261,7 +266,7 @@ test("a big upload aborted at a random offset is finished by a fresh client", as
   assert.equal(finished.headers.get("upload-file"), "/files/big.bin");
   const got = await download(base + "/files/big.bin");
   assert.deepEqual(got, { status: 200, size: BIG, sha256 });
-  t.diagnostic(`${BIG / MiB} MiB: aborted after ${abortedAfter} bytes sent (${firstPart} ms), ` +
+  t.diagnostic(`${BIG / MiB} MiB: aborted after ${lastSent} bytes sent (${firstPart} ms), ` +
                `server kept ${kept}, resumed at ${firstPatch.offset}, finished in ${secondPart} ms`);
 });
 
@@ -339,6 +344,9 @@ test("Upload-Checksum on every PATCH; a wrong one answers 460 and that PATCH is 
   assert.equal(refused.originalResponse?.getStatus(), 460, String(refused));
   assert.deepEqual(sha1.sent.map((r) => [r.method, r.status]), [["POST", 201], ["PATCH", 460]]);
   assert.match(sha1.sent[1].checksum, /^sha1 [A-Za-z0-9+/]{27}=$/);
+  // Answered once the body is read, not when the server's idle timeout (60 s) ends a response
+  // that had no length: a generous bound for 4 MiB on loopback.
+  assert.ok(sha1.sent[1].ms < 30_000, `the 460 took ${sha1.sent[1].ms} ms`);
   assert.equal((await head(upload.url)).headers.get("upload-offset"), "0");
 
   await new Promise((resolve, reject) => {
