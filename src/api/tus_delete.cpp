@@ -24,7 +24,7 @@ boost::asio::awaitable<http::response> tus_delete(services& svc, http::request& 
             return tus::storage_error(info.error());
         }
         // Expired uploads may still be removed: only the name is checked.
-        if (!prefix.empty() && !auth::within_prefix(info->name, prefix)) {
+        if (!prefix.empty() && !info->name.empty() && !auth::within_prefix(info->name, prefix)) {
             return tus::error(http::status::forbidden, "The token does not allow this name");
         }
         if (auto removed = uploads->remove(id); !removed) {

@@ -6,8 +6,12 @@
 #include "storage/hasher.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 namespace simplefs::api {
@@ -51,34 +55,51 @@ boost::asio::awaitable<http::response> append_body(services& svc, http::request&
                            : storage::hasher::algorithm::sha256);
     }
 
-    // One buffer at a time: memory per request stays at the chunk size.
-    body_buffer buffer(svc.options.chunk_size, req.body.content_length());
+    // As store_body does: the socket read of the next piece overlaps the pool's work on this one,
+    // in two buffers of half the chunk size (memory per request stays at the chunk size).
+    const std::size_t half = std::max<std::size_t>(svc.options.chunk_size / 2, 4096);
+    body_buffer current(half, req.body.content_length());
+    body_buffer next(half, req.body.content_length());
     const std::uint64_t start = info.offset;
     std::uint64_t received = 0;
     boost::system::error_code read_error;
     boost::system::error_code write_error;
     bool too_long = false;
-    for (;;) {
-        const std::size_t n = co_await req.body.read_some(buffer.span(), read_error);
-        if (read_error || n == 0) {
-            break;
-        }
-        if (info.length && start + received + n > *info.length) {
-            too_long = true;
-            break;
-        }
-        const std::span<const char> chunk(buffer.data.get(), n);
-        write_error = co_await svc.pool.run([&]() -> boost::system::error_code {
+    // Upload-Length, or while it is deferred, the server's limit for a whole upload.
+    const std::uint64_t limit = info.length ? *info.length
+                                : svc.options.max_upload_size > 0
+                                    ? svc.options.max_upload_size
+                                    : std::numeric_limits<std::uint64_t>::max();
+    const auto store =
+        [&](std::span<const char> chunk) -> boost::asio::awaitable<boost::system::error_code> {
+        co_return co_await svc.pool.run([&, chunk]() -> boost::system::error_code {
             if (digest) {
                 digest->update(chunk);
             }
             auto appended = data->append(chunk);
             return appended ? boost::system::error_code{} : appended.error();
         });
-        if (write_error) {
+    };
+    const auto read_next = [&]() -> boost::asio::awaitable<std::size_t> {
+        co_return co_await req.body.read_some(next.span(), read_error);
+    };
+    std::size_t n = co_await req.body.read_some(current.span(), read_error);
+    while (!read_error && n > 0) {
+        if (start + received + n > limit) {
+            too_long = true;
+            break;
+        }
+        using namespace boost::asio::experimental::awaitable_operators;
+        const std::span<const char> chunk(current.data.get(), n);
+        auto [stored, m] = co_await (store(chunk) && read_next());
+        if (stored) {
+            write_error = stored;
+            read_error = {};
             break;
         }
         received += n;
+        std::swap(current, next);
+        n = m;
     }
 
     // What is kept: everything, unless the PATCH failed as a whole (checksum, size, storage).
@@ -100,7 +121,9 @@ boost::asio::awaitable<http::response> append_body(services& svc, http::request&
         };
         if (too_long) {
             discard();
-            auto res = error(status::payload_too_large, "The body goes past Upload-Length");
+            auto res = error(status::payload_too_large,
+                             info.length ? "The body goes past Upload-Length"
+                                         : "The upload would exceed Tus-Max-Size");
             res.close = true;  // the rest of the body is not read
             return {std::move(res)};
         }
@@ -235,6 +258,10 @@ boost::asio::awaitable<http::response> tus_patch(services& svc, http::request& r
         if (info->length && content_length && info->offset + *content_length > *info->length) {
             return {tus::error(status::payload_too_large, "The body goes past Upload-Length")};
         }
+        if (!info->length && content_length && svc.options.max_upload_size > 0 &&
+            info->offset + *content_length > svc.options.max_upload_size) {
+            return {tus::error(status::payload_too_large, "The upload would exceed Tus-Max-Size")};
+        }
         if (auto refusal = disk_full_refusal(svc)) {
             refusal->message.set("Tus-Resumable", tus::version);
             return {std::move(refusal)};
@@ -245,10 +272,17 @@ boost::asio::awaitable<http::response> tus_patch(services& svc, http::request& r
         if (!size) {
             return {tus::storage_error(size.error())};
         }
-        if (*size != info->offset) {
+        if (info->completed) {
+            // Its bytes live in the file now; only an empty PATCH at the end gets here.
+        } else if (*size > info->offset) {
             if (auto cut = (*data)->truncate(info->offset); !cut) {
                 return {tus::storage_error(cut.error())};
             }
+        } else if (*size < info->offset) {
+            // Acknowledged bytes are missing (e.g. a crash under --fsync=never): committing
+            // would store a wrong file.
+            spdlog::error("upload {}: {} bytes stored, {} acknowledged", id, *size, info->offset);
+            return {tus::storage_error(storage::errc::io_error)};
         }
         return {std::nullopt, std::move(*data), std::move(*info)};
     });

@@ -85,7 +85,9 @@ void set_upload_fields(http::response& res, const storage::upload_info& info) {
 
 std::optional<http::response> refuse_access(const storage::upload_info& info,
                                             std::string_view prefix) {
-    if (!prefix.empty() && !auth::within_prefix(info.name, prefix)) {
+    // A partial upload without a name commits nothing itself (the concatenation's name is
+    // checked); its random id is what guards it, as for any upload.
+    if (!prefix.empty() && !info.name.empty() && !auth::within_prefix(info.name, prefix)) {
         return error(status::forbidden, "The token does not allow this name");
     }
     if (!info.completed && info.expires < now_seconds()) {

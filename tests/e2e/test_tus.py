@@ -57,14 +57,15 @@ def upload_url(server, created: requests.Response) -> str:
     return server.url(location)
 
 
-def patch(url: str, offset: int, data: bytes, headers: dict | None = None) -> requests.Response:
+def patch(url: str, offset: int, data: bytes, headers: dict | None = None,
+          timeout: float = TIMEOUT) -> requests.Response:
     h = dict(TUS, **{"Upload-Offset": str(offset), "Content-Type": OFFSET_STREAM})
     h.update(headers or {})
-    return requests.patch(url, headers=h, data=data, timeout=TIMEOUT)
+    return requests.patch(url, headers=h, data=data, timeout=timeout)
 
 
-def head(url: str, headers: dict | None = None) -> requests.Response:
-    return requests.head(url, headers=dict(TUS, **(headers or {})), timeout=TIMEOUT)
+def head(url: str, headers: dict | None = None, timeout: float = TIMEOUT) -> requests.Response:
+    return requests.head(url, headers=dict(TUS, **(headers or {})), timeout=timeout)
 
 
 def state_files(root: Path) -> list[str]:
@@ -179,6 +180,12 @@ def test_creation_errors_create_nothing(simplefs_factory):
     no_version = requests.post(server.url("/uploads/"), headers={"Upload-Length": "1"}, timeout=TIMEOUT)
     assert no_version.status_code == 412
     assert state_files(server.root) == []
+
+    # A deferred length does not lift the limit on the whole upload.
+    url = upload_url(server, create(server, None, filename=random_name()))
+    assert patch(url, 0, b"a" * 1000).status_code == 204
+    assert patch(url, 1000, b"b" * 100).status_code == 413
+    assert head(url).headers["Upload-Offset"] == "1000"
 
 
 def test_checksum_mismatch_discards_only_that_patch(server):
@@ -337,13 +344,22 @@ def test_second_process_finishes_after_the_first_is_killed(simplefs_factory, sto
     a.exit_checked = True
     sock.close()
 
+    # On CephFS the dead client's caps and lock stay until the MDS evicts it
+    # (mds_cap_revoke_eviction_timeout, 10 s in the test cluster): B may wait or answer 423 meanwhile.
+    # On a local disk the kernel drops A's lock with the process.
+    started = time.monotonic()
     url_b = b.url(path)
-    h = head(url_b)
+    h = head(url_b, timeout=90)
     assert h.status_code == 200
     offset = int(h.headers["Upload-Offset"])
     assert offset == 200_000
-    r = patch(url_b, offset, data[offset:])
+    def unlocked():
+        r = patch(url_b, offset, data[offset:], timeout=90)
+        return None if r.status_code == 423 else (r,)
+
+    (r,) = wait_until(unlocked, timeout=90, interval=0.5, message="the killed process's lock to go")
     assert r.status_code == 204, r.text
+    assert time.monotonic() - started < 90
     got = requests.get(b.url(r.headers["Upload-File"]), timeout=TIMEOUT)
     assert got.content == data
     assert got.headers["ETag"] == f'"{sha256_hex(data)}"'
@@ -446,3 +462,14 @@ def test_access_control_needs_write_within_the_prefix(simplefs_factory, tmp_path
     other = upload_url(server, create(server, 3, headers=auth(writer), filename="b.txt"))
     assert head(other, auth(alice)).status_code == 403
     assert head(other, auth(writer)).status_code == 200
+
+    # Parts carry no name: a prefix-limited token writes its own, and the concatenation's name
+    # must be within the prefix.
+    part = upload_url(server, create(server, 4, headers=dict(auth(alice), **{"Upload-Concat": "partial"})))
+    assert patch(part, 0, b"part", auth(alice)).status_code == 204
+    part_path = part[len(server.url("")):]
+    assert create(server, None, headers=auth(alice), final=part_path, filename="c.txt").status_code == 403
+    joined = create(server, None, headers=auth(alice), final=part_path, filename="c.txt",
+                    path="users/alice")
+    assert joined.status_code == 201, joined.text
+    assert joined.headers["Upload-File"] == "/files/users/alice/c.txt"

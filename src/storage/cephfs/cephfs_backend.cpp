@@ -3,6 +3,7 @@
 #include "storage/backend_support.hpp"
 #include "storage/hasher.hpp"
 #include "storage/name.hpp"
+#include "storage/upload_store.hpp"
 
 #include <cephfs/libcephfs.h>
 #include <dirent.h>
@@ -1496,10 +1497,336 @@ result<std::size_t> remove_stale_temp_files_on(const mount_ref& m) {
     return removed;
 }
 
+// Resumable uploads (upload_store.hpp) in <root>/<upload_folder>, as posix_upload_store keeps
+// them: the same files, and ceph_flock on the data file, which the MDS arbitrates between every
+// client of the file system (so also against posix_upload_store on a ceph-fuse mount).
+
+std::string upload_file(std::string_view id, std::string_view suffix) {
+    std::string path = mount_path(upload_folder);
+    path += '/';
+    path.append(id);
+    path.append(suffix);
+    return path;
+}
+
+error_code write_all_at(ceph_mount_info* cm, int fd, std::span<const char> data,
+                        std::uint64_t offset) {
+    while (!data.empty()) {
+        const std::size_t chunk = std::min(data.size(), max_io_bytes);
+        const int n = ::ceph_write(cm, fd, data.data(), static_cast<std::int64_t>(chunk),
+                                   static_cast<std::int64_t>(offset));
+        if (n < 0) {
+            if (n == -EINTR) {
+                continue;
+            }
+            return ceph_error(n);
+        }
+        if (n == 0) {
+            return errc::io_error;
+        }
+        data = data.subspan(static_cast<std::size_t>(n));
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return {};
+}
+
+class cephfs_upload_data final : public upload_data {
+public:
+    cephfs_upload_data(mount_ref mount, ceph_fd fd, std::uint64_t owner, std::uint64_t size)
+        : mount_(std::move(mount)), fd_(std::move(fd)), owner_(owner), end_(size) {}
+    ~cephfs_upload_data() override {
+        if (mount_.check_ready()) {
+            return;  // the session is gone, and its locks with it; a call could block
+        }
+        (void)::ceph_flock(mount_.cm, fd_.get(), LOCK_UN, owner_);
+    }
+    cephfs_upload_data(const cephfs_upload_data&) = delete;
+    cephfs_upload_data& operator=(const cephfs_upload_data&) = delete;
+
+    result<std::uint64_t> size() override {
+        if (auto ec = mount_.check_ready()) {
+            return ec;
+        }
+        struct ceph_statx st {};
+        if (const int rc = ::ceph_fstatx(mount_.cm, fd_.get(), &st, stat_want, 0); rc != 0) {
+            return mount_.report(ceph_error(rc));
+        }
+        return static_cast<std::uint64_t>(st.stx_size);
+    }
+    result<void> truncate(std::uint64_t size) override {
+        if (auto ec = mount_.check_ready()) {
+            return ec;
+        }
+        if (const int rc = ::ceph_ftruncate(mount_.cm, fd_.get(), static_cast<std::int64_t>(size));
+            rc != 0) {
+            return mount_.report(ceph_error(rc));
+        }
+        end_ = size;
+        return {};
+    }
+    result<void> append(std::span<const char> data) override {
+        if (auto ec = mount_.check_ready()) {
+            return ec;
+        }
+        if (auto ec = write_all_at(mount_.cm, fd_.get(), data, end_)) {
+            return mount_.report(ec);
+        }
+        end_ += data.size();
+        return {};
+    }
+    result<void> sync() override {
+        if (!mount_.state->opts.fsync) {
+            return {};
+        }
+        if (auto ec = mount_.check_ready()) {
+            return ec;
+        }
+        if (const int rc = ::ceph_fsync(mount_.cm, fd_.get(), 1); rc != 0) {
+            return mount_.report(ceph_error(rc));
+        }
+        return {};
+    }
+    result<std::size_t> read_at(std::uint64_t offset, std::span<char> buffer) override {
+        if (auto ec = mount_.check_ready()) {
+            return ec;
+        }
+        const std::size_t size = std::min(buffer.size(), max_io_bytes);
+        for (;;) {
+            const int n =
+                ::ceph_read(mount_.cm, fd_.get(), buffer.data(), static_cast<std::int64_t>(size),
+                            static_cast<std::int64_t>(offset));
+            if (n >= 0) {
+                return static_cast<std::size_t>(n);
+            }
+            if (n != -EINTR) {
+                return mount_.report(ceph_error(n));
+            }
+        }
+    }
+
+private:
+    mount_ref mount_;
+    ceph_fd fd_;
+    std::uint64_t owner_;
+    std::uint64_t end_;
+};
+
+error_code make_upload_folder(const mount_ref& m) {
+    const std::string folder = mount_path(upload_folder);
+    const int rc = ::ceph_mkdir(m.cm, folder.c_str(), 0700);
+    return rc == 0 || rc == -EEXIST ? error_code{} : ceph_error(rc);
+}
+
+result<void> write_upload_info_on(const mount_ref& m, std::string_view id,
+                                  const upload_info& info) {
+    if (auto ec = make_upload_folder(m)) {
+        return ec;
+    }
+    // A temp name (temp_prefix): remove_stale_temp_files clears what a crash left.
+    const std::string temp = mount_path(upload_folder) + "/" + make_temp_name();
+    auto file = open_path(m.cm, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+    if (!file) {
+        return file.error();
+    }
+    const std::string text = to_json(info);
+    error_code ec = write_all_at(m.cm, file->get(), text, 0);
+    if (!ec && m.state->opts.fsync) {
+        if (const int rc = ::ceph_fsync(m.cm, file->get(), 0); rc != 0) {
+            ec = ceph_error(rc);
+        }
+    }
+    if (const int rc = file->close(); !ec && rc != 0) {
+        ec = ceph_error(rc);
+    }
+    const std::string path = upload_file(id, ".info");
+    if (!ec) {
+        if (const int rc = ::ceph_rename(m.cm, temp.c_str(), path.c_str()); rc != 0) {
+            ec = ceph_error(rc);
+        }
+    }
+    if (ec) {
+        (void)::ceph_unlink(m.cm, temp.c_str());
+        return ec;
+    }
+    if (m.state->opts.fsync) {
+        auto folder = open_path(m.cm, mount_path(upload_folder), O_RDONLY | O_DIRECTORY);
+        if (!folder) {
+            return folder.error();
+        }
+        if (const int rc = ::ceph_fsync(m.cm, folder->get(), 0); rc != 0) {
+            return ceph_error(rc);
+        }
+    }
+    return {};
+}
+
+result<upload_info> read_upload_info_on(const mount_ref& m, std::string_view id) {
+    auto file = open_path(m.cm, upload_file(id, ".info"), O_RDONLY | O_NOFOLLOW);
+    if (!file) {
+        return file.error();
+    }
+    constexpr std::size_t max_info_bytes = 64 * 1024;
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+        const int n = ::ceph_read(m.cm, file->get(), buffer, sizeof buffer,
+                                  static_cast<std::int64_t>(text.size()));
+        if (n < 0) {
+            if (n == -EINTR) {
+                continue;
+            }
+            return ceph_error(n);
+        }
+        if (n == 0) {
+            break;
+        }
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > max_info_bytes) {
+            return errc::io_error;
+        }
+    }
+    return parse_upload_info(text);
+}
+
+class cephfs_upload_store final : public upload_store {
+public:
+    explicit cephfs_upload_store(std::shared_ptr<shared_state> state) noexcept
+        : state_(std::move(state)) {}
+
+    result<void> create(std::string_view id, const upload_info& info) override {
+        if (!valid_upload_id(id)) {
+            return errc::not_found;
+        }
+        return on_mount(state_, [&](const mount_ref& m) -> result<void> {
+            struct ceph_statx st {};
+            if (lstat_path(m.cm, upload_file(id, ".info"), st) == 0) {
+                return errc::already_exists;
+            }
+            if (auto written = write_upload_info_on(m, id, info); !written) {
+                return written;
+            }
+            auto data = open_path(m.cm, upload_file(id, ".data"),
+                                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+            if (!data) {
+                (void)::ceph_unlink(m.cm, upload_file(id, ".info").c_str());
+                return data.error();
+            }
+            if (const int rc = data->close(); rc != 0) {
+                return ceph_error(rc);
+            }
+            return {};
+        });
+    }
+
+    result<upload_info> read_info(std::string_view id) override {
+        if (!valid_upload_id(id)) {
+            return errc::not_found;
+        }
+        return on_mount(state_, [&](const mount_ref& m) { return read_upload_info_on(m, id); });
+    }
+
+    result<void> write_info(std::string_view id, const upload_info& info) override {
+        if (!valid_upload_id(id)) {
+            return errc::not_found;
+        }
+        return on_mount(state_,
+                        [&](const mount_ref& m) { return write_upload_info_on(m, id, info); });
+    }
+
+    result<std::unique_ptr<upload_data>> lock(std::string_view id) override {
+        if (!valid_upload_id(id)) {
+            return errc::not_found;
+        }
+        return on_mount(state_, [&](const mount_ref& m) -> result<std::unique_ptr<upload_data>> {
+            const std::string path = upload_file(id, ".data");
+            auto fd = open_path(m.cm, path, O_RDWR | O_NOFOLLOW);
+            if (!fd) {
+                return fd.error();
+            }
+            const std::uint64_t owner = m.state->next_lock_owner.fetch_add(1);
+            for (;;) {
+                const int rc = ::ceph_flock(m.cm, fd->get(), LOCK_EX | LOCK_NB, owner);
+                if (rc == 0) {
+                    break;
+                }
+                if (rc == -EWOULDBLOCK) {
+                    return errc::locked;
+                }
+                if (rc != -EINTR) {
+                    return ceph_error(rc);
+                }
+            }
+            // A remove between the open and the flock unlinked what we hold: the upload is gone.
+            struct ceph_statx held {};
+            struct ceph_statx named {};
+            if (const int rc = ::ceph_fstatx(m.cm, fd->get(), &held, stat_want, 0); rc != 0) {
+                (void)::ceph_flock(m.cm, fd->get(), LOCK_UN, owner);
+                return ceph_error(rc);
+            }
+            if (lstat_path(m.cm, path, named) != 0 || named.stx_ino != held.stx_ino) {
+                (void)::ceph_flock(m.cm, fd->get(), LOCK_UN, owner);
+                return errc::not_found;
+            }
+            return std::unique_ptr<upload_data>(
+                new cephfs_upload_data(m, std::move(*fd), owner, held.stx_size));
+        });
+    }
+
+    result<void> remove(std::string_view id) override {
+        if (!valid_upload_id(id)) {
+            return errc::not_found;
+        }
+        return on_mount(state_, [&](const mount_ref& m) -> result<void> {
+            // Info first: once it is gone no request finds the upload.
+            for (const std::string_view suffix : {".info", ".data"}) {
+                const int rc = ::ceph_unlink(m.cm, upload_file(id, suffix).c_str());
+                if (rc != 0 && rc != -ENOENT) {
+                    return ceph_error(rc);
+                }
+            }
+            return {};
+        });
+    }
+
+    result<std::vector<std::string>> list() override {
+        return on_mount(state_, [&](const mount_ref& m) -> result<std::vector<std::string>> {
+            std::vector<std::string> ids;
+            auto dir = open_dir(m.cm, mount_path(upload_folder));
+            if (!dir) {
+                if (dir.error() == errc::not_found) {
+                    return ids;
+                }
+                return dir.error();
+            }
+            for (;;) {
+                struct dirent entry {};
+                const int rc = ::ceph_readdir_r(m.cm, dir->get(), &entry);
+                if (rc < 0) {
+                    return ceph_error(rc);
+                }
+                if (rc == 0) {
+                    return ids;
+                }
+                const std::string_view name(entry.d_name);
+                constexpr std::string_view suffix = ".info";
+                if (name.ends_with(suffix)) {
+                    const auto id = name.substr(0, name.size() - suffix.size());
+                    if (valid_upload_id(id)) {
+                        ids.emplace_back(id);
+                    }
+                }
+            }
+        });
+    }
+
+private:
+    std::shared_ptr<shared_state> state_;
+};
+
 }  // namespace
 
 cephfs_backend::cephfs_backend(std::shared_ptr<shared_state> state) noexcept
-    : state_(std::move(state)) {}
+    : state_(std::move(state)), uploads_(std::make_unique<cephfs_upload_store>(state_)) {}
 
 cephfs_backend::~cephfs_backend() = default;
 

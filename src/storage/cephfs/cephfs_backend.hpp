@@ -95,6 +95,9 @@ public:
     result<disk_usage> usage() override;
     result<std::size_t> remove_stale_temp_files() override;
     storage_health health() const override;
+    /// Resumable uploads in <root>/<upload_folder>, as posix_backend keeps them; locks are
+    /// ceph_flock on the data file (held across clients by the MDS).
+    upload_store* uploads() noexcept override { return uploads_.get(); }
 
     /// The global id of the client session in use (ceph_get_instance_id), as `ceph tell mds.<id>
     /// session ls` shows it and `client evict id=<id>` takes it; 0 while there is none. It
@@ -111,6 +114,7 @@ private:
     explicit cephfs_backend(std::shared_ptr<shared_state> state) noexcept;
 
     std::shared_ptr<shared_state> state_;
+    std::unique_ptr<upload_store> uploads_;
 };
 
 }  // namespace simplefs::storage

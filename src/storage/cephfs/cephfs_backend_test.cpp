@@ -1080,5 +1080,51 @@ TEST_F(cephfs_backend_test, unknown_file_system_fails_to_open) {
     EXPECT_FALSE(cephfs_backend::open(opts).has_value());
 }
 
+TEST_F(cephfs_backend_test, upload_state_round_trip_and_lock_across_mounts) {
+    auto* uploads = backend_->uploads();
+    ASSERT_NE(uploads, nullptr);
+    auto none = uploads->list();
+    ASSERT_TRUE(none.has_value()) << none.error().message();
+    EXPECT_TRUE(none->empty());
+
+    const std::string id = make_upload_id();
+    upload_info info{.length = 11, .name = "up/a.txt", .expires = 1'900'000'000};
+    ASSERT_TRUE(uploads->create(id, info).has_value());
+    EXPECT_EQ(uploads->create(id, info).error(), errc::already_exists);
+    EXPECT_EQ(*uploads->read_info(id), info);
+    EXPECT_EQ(*uploads->list(), std::vector<std::string>{id});
+
+    auto other = cephfs_backend::open(opts_);
+    ASSERT_TRUE(other.has_value());
+    {
+        auto held = uploads->lock(id);
+        ASSERT_TRUE(held.has_value()) << held.error().message();
+        EXPECT_EQ(uploads->lock(id).error(), errc::locked);
+        // Another client session: the MDS keeps the lock.
+        EXPECT_EQ((*other)->uploads()->lock(id).error(), errc::locked);
+        ASSERT_TRUE((*held)->append(std::string_view("hello world!")).has_value());
+        ASSERT_TRUE((*held)->truncate(11).has_value());
+        ASSERT_TRUE((*held)->sync().has_value());
+        info.offset = 11;
+        ASSERT_TRUE(uploads->write_info(id, info).has_value());
+    }
+    auto data = (*other)->uploads()->lock(id);
+    ASSERT_TRUE(data.has_value()) << data.error().message();
+    EXPECT_EQ(*(*data)->size(), 11u);
+    std::string content(11, '\0');
+    EXPECT_EQ(*(*data)->read_at(0, content), 11u);
+    EXPECT_EQ(content, "hello world");
+    EXPECT_EQ((*other)->uploads()->read_info(id)->offset, 11u);
+    // Invisible to listings and names; start-up cleaning keeps it.
+    EXPECT_TRUE(list_ok("", {}).folders.empty());
+    ASSERT_TRUE(backend_->remove_stale_temp_files().has_value());
+    EXPECT_EQ(uploads->list()->size(), 1u);
+
+    ASSERT_TRUE((*other)->uploads()->remove(id).has_value());
+    data->reset();
+    EXPECT_EQ(uploads->read_info(id).error(), errc::not_found);
+    EXPECT_EQ(uploads->lock(id).error(), errc::not_found);
+}
+
 }  // namespace
 }  // namespace simplefs::storage
