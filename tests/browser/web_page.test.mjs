@@ -329,7 +329,8 @@ test("large files upload through tus: resumed after a dropped PATCH and after a 
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
   });
   const log = tusLog(page);
-  await page.goto(server + "/");
+  // Into a folder: the page sends it as the `path` metadata, the name as `filename`.
+  await page.goto(server + "/#/big%20files/");
   await page.getByRole("heading", { name: "Files" }).waitFor();
   const tusKeys = () => page.evaluate(
     () => Object.keys(localStorage).filter((k) => k.startsWith("simplefs.tus.")));
@@ -352,7 +353,7 @@ test("large files upload through tus: resumed after a dropped PATCH and after a 
   const calls = log.map((r) => r.method + " " + (r.offset ?? ""));
   assert.deepEqual(calls, ["OPTIONS ", "POST ", "PATCH 0", "HEAD ", "PATCH 0", `PATCH ${8 * MiB}`,
                            `PATCH ${16 * MiB}`]);
-  assert.ok((await readFile(path.join(data, "first.bin"))).equals(first), "first.bin differs");
+  assert.ok((await readFile(path.join(data, "big files", "first.bin"))).equals(first), "first.bin differs");
   assert.deepEqual(await tusKeys(), [], "a finished upload left its address behind");
 
   // 24 MiB; the second PATCH never leaves the browser, the page reloads: the same file picked
@@ -379,7 +380,7 @@ test("large files upload through tus: resumed after a dropped PATCH and after a 
   await uploadedFully(page, "second.bin");
   const resumed = log.filter((r) => r.method !== "OPTIONS").map((r) => r.method + " " + (r.offset ?? ""));
   assert.deepEqual(resumed, ["HEAD ", `PATCH ${8 * MiB}`, `PATCH ${16 * MiB}`]);
-  assert.ok((await readFile(path.join(data, "second.bin"))).equals(second), "second.bin differs");
+  assert.ok((await readFile(path.join(data, "big files", "second.bin"))).equals(second), "second.bin differs");
 
   // Cancel during an upload: the page deletes the tus upload (termination).
   await writeFile(path.join(root, "third.bin"), pattern(16 * MiB, 13));
@@ -406,7 +407,7 @@ test("large files upload through tus: resumed after a dropped PATCH and after a 
   };
   await until(async () => (await headStatus()) === 404, "404 for the cancelled upload");
   assert.deepEqual(await tusKeys(), []);
-  assert.equal((await fetch(server + "/files/third.bin", { method: "HEAD" })).status, 404);
+  assert.equal((await fetch(server + "/files/big%20files/third.bin", { method: "HEAD" })).status, 404);
 
   // Over the server's limit: the tus creation answers 413, explained on the row as for a PUT.
   await writeFile(path.join(root, "toolarge.bin"), Buffer.alloc(limit + 1));
