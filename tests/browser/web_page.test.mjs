@@ -1,8 +1,10 @@
 // The page at / in a real browser: Debian's chromium driven by playwright-core. Starts the
 // simplefs binary (SIMPLEFS_BIN) on a free loopback port with a temporary root and a 1 MiB
 // upload limit, then uploads by the picker and by drag-and-drop, downloads, deletes, checks that
-// a 413 is shown, and uses a token against a second server with --auth-tokens. Screenshots go to
-// SIMPLEFS_BROWSER_ARTIFACTS (default ./artifacts).
+// a 413 is shown, and uses a token against a second server with --auth-tokens; large files go
+// through /uploads/ (tus) against a third server with a larger limit, resumed after a dropped
+// PATCH and after a reload, and cancelled. Screenshots go to SIMPLEFS_BROWSER_ARTIFACTS (default
+// ./artifacts).
 //
 //   SIMPLEFS_BIN=build/release/simplefs node --test tests/browser/web_page.test.mjs
 import { test, before, after } from "node:test";
@@ -18,7 +20,8 @@ import { chromium } from "playwright-core";
 const BIN = process.env.SIMPLEFS_BIN;
 const CHROMIUM = process.env.SIMPLEFS_CHROMIUM || "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(process.env.SIMPLEFS_BROWSER_ARTIFACTS || "artifacts");
-const LIMIT = 1024 * 1024;
+const MiB = 1024 * 1024;
+const LIMIT = MiB;
 const WAIT = 15_000;  // generous: a busy 2-core machine
 
 let root, base, browser;
@@ -248,7 +251,8 @@ test("caching: the page revalidates, versioned assets are immutable", async () =
 test("with access control: 401 explained, then the token from the field is sent", async () => {
   const tokens = path.join(root, "tokens");
   await writeFile(tokens, `${TOKEN} browser read,write,delete,list\n`);
-  const secured = await startServer(path.join(root, "secured"), "--auth-tokens", tokens);
+  const secured = await startServer(path.join(root, "secured"), "--auth-tokens", tokens,
+                                    "--max-upload-size", String(16 * MiB));
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   await page.goto(secured + "/");
@@ -271,5 +275,149 @@ test("with access control: 401 explained, then the token from the field is sent"
   const saved = path.join(root, "secret-downloaded.bin");
   await download.saveAs(saved);
   assert.ok((await readFile(saved)).equals(secret), "the download with the token differs");
+
+  // A large one goes through /uploads/ with the token too.
+  const large = pattern(9 * MiB, 4);
+  const uploads = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/uploads/")) uploads.push(r.headers().authorization);
+  });
+  await page.setInputFiles("#file-input", [{ name: "secret-large.bin", buffer: large, mimeType: "application/octet-stream" }]);
+  await page.locator("#rows").getByRole("link", { name: "secret-large.bin", exact: true }).waitFor({ timeout: WAIT });
+  assert.ok((await readFile(path.join(root, "secured", "secret-large.bin"))).equals(large));
+  assert.ok(uploads.length >= 3 && uploads.every((a) => a === `Bearer ${TOKEN}`), String(uploads));
+  await context.close();
+});
+
+// Where the page's tus uploads (web/page/app.js, from 8 MiB on) went: /uploads/ requests in order.
+function tusLog(page) {
+  const log = [];
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    const put = url.pathname.startsWith("/files/") && request.method() === "PUT";
+    if (url.pathname.startsWith("/uploads/") || put) {
+      log.push({ method: request.method(), path: url.pathname, offset: request.headers()["upload-offset"] });
+    }
+  });
+  return log;
+}
+
+async function until(check, what) {
+  const deadline = Date.now() + WAIT;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${WAIT} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function uploadedFully(page, name) {
+  await page.waitForFunction((n) => {
+    const row = [...document.querySelectorAll("#transfer-list li")].find((li) => li.textContent.includes(n));
+    return row?.dataset.state === "done" && row.querySelector("progress").value === 100;
+  }, name, { timeout: WAIT });
+}
+
+test("large files upload through tus: resumed after a dropped PATCH and after a reload, cancel terminates", async () => {
+  const data = path.join(root, "tus");
+  const limit = 40 * MiB;
+  const server = await startServer(data, "--max-upload-size", String(limit));
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
+  });
+  const log = tusLog(page);
+  // Into a folder: the page sends it as the `path` metadata, the name as `filename`.
+  await page.goto(server + "/#/big%20files/");
+  await page.getByRole("heading", { name: "Files" }).waitFor();
+  const tusKeys = () => page.evaluate(
+    () => Object.keys(localStorage).filter((k) => k.startsWith("simplefs.tus.")));
+
+  // 20 MiB in 8 MiB PATCHes; the network drops the first one: the page asks HEAD and goes on.
+  const first = pattern(20 * MiB + 5, 11);
+  await writeFile(path.join(root, "first.bin"), first);
+  let cut = false;
+  await page.route("**/uploads/*", (route) => {
+    if (!cut && route.request().method() === "PATCH") {
+      cut = true;
+      return route.abort("connectionreset");
+    }
+    return route.continue();
+  });
+  await page.setInputFiles("#file-input", path.join(root, "first.bin"));
+  await uploadedFully(page, "first.bin");
+  await page.unrouteAll();
+  assert.ok(cut, "no PATCH was sent");
+  const calls = log.map((r) => r.method + " " + (r.offset ?? ""));
+  assert.deepEqual(calls, ["OPTIONS ", "POST ", "PATCH 0", "HEAD ", "PATCH 0", `PATCH ${8 * MiB}`,
+                           `PATCH ${16 * MiB}`]);
+  assert.ok((await readFile(path.join(data, "big files", "first.bin"))).equals(first), "first.bin differs");
+  assert.deepEqual(await tusKeys(), [], "a finished upload left its address behind");
+
+  // 24 MiB; the second PATCH never leaves the browser, the page reloads: the same file picked
+  // again continues from what the server has (8 MiB) instead of starting anew.
+  const second = pattern(24 * MiB, 12);
+  await writeFile(path.join(root, "second.bin"), second);
+  let held = null;
+  await page.route("**/uploads/*", (route) => {
+    if (route.request().method() === "PATCH" && route.request().headers()["upload-offset"] !== "0") {
+      held = route;  // neither continued nor aborted: the request hangs
+      return undefined;
+    }
+    return route.continue();
+  });
+  await page.setInputFiles("#file-input", path.join(root, "second.bin"));
+  await until(() => held, "second PATCH");
+  assert.equal((await tusKeys()).length, 1, "the upload's address is not kept");
+  // Reloaded while the PATCH is held (unrouting first would let it go on to the server).
+  await page.reload();
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+  await page.getByRole("heading", { name: "Files" }).waitFor();
+  log.length = 0;
+  await page.setInputFiles("#file-input", path.join(root, "second.bin"));
+  await uploadedFully(page, "second.bin");
+  const resumed = log.filter((r) => r.method !== "OPTIONS").map((r) => r.method + " " + (r.offset ?? ""));
+  assert.deepEqual(resumed, ["HEAD ", `PATCH ${8 * MiB}`, `PATCH ${16 * MiB}`]);
+  assert.ok((await readFile(path.join(data, "big files", "second.bin"))).equals(second), "second.bin differs");
+
+  // Cancel during an upload: the page deletes the tus upload (termination).
+  await writeFile(path.join(root, "third.bin"), pattern(16 * MiB, 13));
+  held = null;
+  await page.route("**/uploads/*", (route) => {
+    if (route.request().method() === "PATCH" && route.request().headers()["upload-offset"] !== "0") {
+      held = route;
+      return undefined;
+    }
+    return route.continue();
+  });
+  log.length = 0;
+  await page.setInputFiles("#file-input", path.join(root, "third.bin"));
+  await until(() => held, "second PATCH");
+  await page.getByRole("button", { name: "Cancel the upload of third.bin" }).click();
+  await page.locator('#transfer-list li[data-state="cancelled"]', { hasText: "third.bin" }).waitFor({ timeout: WAIT });
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+  await until(() => log.some((r) => r.method === "DELETE"), "DELETE after cancel");
+  const deleted = log.find((r) => r.method === "DELETE");
+  assert.equal(deleted.path, log.find((r) => r.method === "PATCH").path);
+  const headStatus = async () => {
+    const res = await fetch(server + deleted.path, { method: "HEAD", headers: { "Tus-Resumable": "1.0.0" } });
+    return res.status;
+  };
+  await until(async () => (await headStatus()) === 404, "404 for the cancelled upload");
+  assert.deepEqual(await tusKeys(), []);
+  assert.equal((await fetch(server + "/files/big%20files/third.bin", { method: "HEAD" })).status, 404);
+
+  // Over the server's limit: the tus creation answers 413, explained on the row as for a PUT.
+  await writeFile(path.join(root, "toolarge.bin"), Buffer.alloc(limit + 1));
+  await page.setInputFiles("#file-input", path.join(root, "toolarge.bin"));
+  const failed = page.locator('#transfer-list li[data-state="failed"]', { hasText: "toolarge.bin" });
+  await failed.waitFor({ timeout: WAIT });
+  assert.match(await failed.locator(".note").textContent(), /Too large/);
+  assert.ok(!log.some((r) => r.method === "PUT"), "a large file went by PUT");
+  await page.screenshot({ path: path.join(ARTIFACTS, "tus.png"), fullPage: true });
+
+  assert.deepEqual(pageErrors, []);
   await context.close();
 });

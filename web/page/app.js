@@ -1,11 +1,18 @@
-// The file browser at /: lists a folder (GET /files/<folder>/), uploads with PUT and progress,
-// downloads, deletes. Plain JavaScript, no build step; the page's form works without it.
+// The file browser at /: lists a folder (GET /files/<folder>/), uploads with PUT and progress (large
+// files resumably through /uploads/, tus 1.0.0), downloads, deletes. Plain JavaScript, no build
+// step; the page's form works without it.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "simplefs.token";
 const PAGE_SIZE = 1000;
 const PARALLEL_UPLOADS = 3;
+// Files from this size on go through tus at /uploads/ in chunks, when the server offers it: a
+// dropped connection or a reloaded page then resumes where the server stands.
+const TUS_THRESHOLD = 8 * 1024 * 1024;
+const TUS_CHUNK = 8 * 1024 * 1024;
+const TUS_RETRY_DELAYS = [1000, 3000, 5000, 10000];
+const TUS_KEY = "simplefs.tus.";
 
 const state = {
   folder: "",        // "" or "a/b/"
@@ -16,7 +23,7 @@ const state = {
   sortKey: "name",
   sortUp: true,
 };
-const uploads = [];  // {file, name, folder, loaded, state, xhr, row, bar, note}
+const uploads = [];  // {file, name, folder, loaded, state, xhr, stop, tusUrl, row, bar, note}
 
 // ---------------------------------------------------------------- helpers
 
@@ -338,7 +345,8 @@ function queueFiles(fileList) {
   if (files.length === 0) return;
   $("transfers").hidden = false;
   for (const file of files) {
-    const item = { file, name: state.folder + file.name, folder: state.folder, loaded: 0, state: "waiting", xhr: null };
+    const item = { file, name: state.folder + file.name, folder: state.folder, loaded: 0, state: "waiting", xhr: null,
+                   stop: null, tusUrl: null };
     item.bar = el("progress", { max: 100, value: 0 });
     item.bar.setAttribute("aria-label", "Upload of " + file.name);
     item.note = el("span", { className: "note", textContent: "waiting" });
@@ -364,10 +372,36 @@ function pump() {
 }
 
 function startUpload(item) {
-  const xhr = new XMLHttpRequest();
-  item.xhr = xhr;
   item.state = "sending";
   item.note.textContent = "0%";
+  item.stop = () => finishUpload(item, "cancelled", "cancelled");
+  if (item.file.size < TUS_THRESHOLD) {
+    sendWhole(item);
+    return;
+  }
+  offersTus().then((yes) => {
+    if (item.state !== "sending") return;  // cancelled meanwhile
+    if (yes) {
+      sendResumable(item);
+    } else {
+      sendWhole(item);
+    }
+  });
+}
+
+function showProgress(item, loaded) {
+  item.loaded = loaded;
+  const percent = item.file.size ? Math.floor((100 * loaded) / item.file.size) : 0;
+  item.bar.value = percent;
+  item.note.textContent = percent + "%";
+  updateOverall();
+}
+
+// The whole file in one PUT.
+function sendWhole(item) {
+  const xhr = new XMLHttpRequest();
+  item.xhr = xhr;
+  item.stop = () => xhr.abort();
   xhr.open("PUT", fileUrl(item.name));
   for (const [key, value] of Object.entries(authHeaders())) {
     xhr.setRequestHeader(key, value);
@@ -375,13 +409,7 @@ function startUpload(item) {
   if (item.file.type) {
     xhr.setRequestHeader("Content-Type", item.file.type);
   }
-  xhr.upload.addEventListener("progress", (event) => {
-    item.loaded = event.loaded;
-    const percent = event.total ? Math.floor((100 * event.loaded) / event.total) : 0;
-    item.bar.value = percent;
-    item.note.textContent = percent + "%";
-    updateOverall();
-  });
+  xhr.upload.addEventListener("progress", (event) => showProgress(item, event.loaded));
   xhr.addEventListener("load", () => {
     if (xhr.status === 200 || xhr.status === 201) {
       finishUpload(item, "done", "100% \u2014 uploaded");
@@ -392,6 +420,193 @@ function startUpload(item) {
   xhr.addEventListener("error", () => finishUpload(item, "failed", explain(0)));
   xhr.addEventListener("abort", () => finishUpload(item, "cancelled", "cancelled"));
   xhr.send(item.file);
+}
+
+// ---------------------------------------------------------------- resumable uploads (tus 1.0.0)
+
+let tusOffer = null;  // Promise<boolean>, asked once per page
+
+function offersTus() {
+  if (!tusOffer) {
+    tusOffer = fetch("/uploads/", { method: "OPTIONS", headers: authHeaders() })
+      .then((res) => (res.headers.get("Tus-Version") || "").split(",").map((v) => v.trim()).includes("1.0.0"))
+      .catch(() => {
+        tusOffer = null;  // ask again next time
+        return false;
+      });
+  }
+  return tusOffer;
+}
+
+function tusHeaders(extra = {}) {
+  return { "Tus-Resumable": "1.0.0", ...authHeaders(), ...extra };
+}
+
+// Upload-Metadata values are base64 of the UTF-8 bytes.
+function base64(text) {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) {
+    binary += String.fromCharCode(byte);
+  }
+  return btoa(binary);
+}
+
+function offsetOf(text) {
+  return text !== null && /^[0-9]+$/.test(text) ? Number(text) : null;
+}
+
+// The same file picked again, after a reload too, finds its upload by name, size and date.
+function tusKey(item) {
+  return TUS_KEY + JSON.stringify([item.name, item.file.size, item.file.lastModified]);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Where the server stands: its Upload-Offset, or null with the status when it cannot say.
+async function tusOffset(url) {
+  try {
+    const res = await fetch(url, { method: "HEAD", headers: tusHeaders(), cache: "no-store" });
+    return { status: res.status, offset: res.ok ? offsetOf(res.headers.get("Upload-Offset")) : null,
+             length: res.headers.get("Upload-Length") };
+  } catch {
+    return { status: 0, offset: null };
+  }
+}
+
+async function tusCreate(item) {
+  const metadata = ["filename " + base64(item.file.name)];
+  if (item.folder) metadata.push("path " + base64(item.folder.slice(0, -1)));
+  if (item.file.type) metadata.push("content_type " + base64(item.file.type));
+  const res = await fetch("/uploads/", {
+    method: "POST",
+    headers: tusHeaders({ "Upload-Length": String(item.file.size), "Upload-Metadata": metadata.join(",") }),
+  });
+  const location = res.headers.get("Location");
+  const url = res.status === 201 && location ? new URL(location, window.location.href).href : null;
+  return { status: res.status, url, detail: detailOf(await res.text()) };
+}
+
+// One PATCH of up to TUS_CHUNK bytes from offset: {status (0: no answer), offset, detail}.
+function tusPatch(item, url, offset) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    item.xhr = xhr;
+    xhr.open("PATCH", url);
+    const headers = tusHeaders({ "Upload-Offset": String(offset), "Content-Type": "application/offset+octet-stream" });
+    for (const [key, value] of Object.entries(headers)) {
+      xhr.setRequestHeader(key, value);
+    }
+    xhr.upload.addEventListener("progress", (event) => {
+      if (item.state === "sending") showProgress(item, offset + event.loaded);
+    });
+    xhr.addEventListener("load", () => resolve({
+      status: xhr.status,
+      offset: offsetOf(xhr.getResponseHeader("Upload-Offset")),
+      detail: detailOf(xhr.responseText),
+    }));
+    xhr.addEventListener("error", () => resolve({ status: 0 }));
+    xhr.addEventListener("abort", () => resolve({ status: 0 }));
+    xhr.send(item.file.slice(offset, offset + TUS_CHUNK));
+  });
+}
+
+// Worth another try after a pause: no answer, the offset moved (409), locked by another request
+// (423), or the server was briefly unable (502-504).
+function tusRetryable(status) {
+  return status === 0 || status === 409 || status === 423 || (status >= 502 && status <= 504);
+}
+
+async function sendResumable(item) {
+  const key = tusKey(item);
+  const size = item.file.size;
+  const fail = (status, detail) => finishUpload(item, "failed", explain(status, detail));
+  item.stop = () => {
+    finishUpload(item, "cancelled", "cancelled");
+    item.xhr?.abort();
+    localStorage.removeItem(key);
+    if (item.tusUrl) {
+      // Termination: the server frees what it kept. Best effort; expiry removes it otherwise.
+      fetch(item.tusUrl, { method: "DELETE", headers: tusHeaders() }).catch(() => {});
+    }
+  };
+
+  let offset = null;
+  const stored = localStorage.getItem(key);
+  if (stored) {
+    const head = await tusOffset(stored);
+    if (item.state !== "sending") return;
+    if (head.offset !== null && head.length === String(size)) {
+      item.tusUrl = stored;
+      offset = head.offset;
+      showProgress(item, offset);
+      item.note.textContent = "resuming at " + item.bar.value + "%";
+    } else if (head.status === 0 || head.status === 401 || head.status === 403) {
+      fail(head.status);  // the upload may still be there: keep its address for another try
+      return;
+    } else {
+      localStorage.removeItem(key);  // gone, expired or not this file: start anew
+    }
+  }
+  if (offset === null) {
+    let created;
+    try {
+      created = await tusCreate(item);
+    } catch {
+      if (item.state === "sending") fail(0);
+      return;
+    }
+    if (item.state !== "sending") {
+      if (created.url) fetch(created.url, { method: "DELETE", headers: tusHeaders() }).catch(() => {});
+      return;
+    }
+    if (created.status === 501) {
+      tusOffer = Promise.resolve(false);  // this storage keeps no upload state
+      sendWhole(item);
+      return;
+    }
+    if (!created.url) {
+      fail(created.status, created.detail);
+      return;
+    }
+    item.tusUrl = created.url;
+    localStorage.setItem(key, created.url);
+    offset = 0;
+  }
+
+  let attempt = 0;
+  while (offset < size) {
+    const sent = await tusPatch(item, item.tusUrl, offset);
+    if (item.state !== "sending") return;
+    const accepted = sent.status >= 200 && sent.status < 300;
+    if (accepted && sent.offset !== null && sent.offset > offset) {
+      offset = sent.offset;
+      attempt = 0;
+      continue;
+    }
+    // An accepted PATCH that moved nothing is retried like a lost one, never looped on.
+    if (!(accepted || tusRetryable(sent.status)) || attempt === TUS_RETRY_DELAYS.length) {
+      if (sent.status === 404 || sent.status === 410) localStorage.removeItem(key);
+      fail(sent.status, sent.detail);
+      return;
+    }
+    item.note.textContent = "interrupted, resuming\u2026";
+    await sleep(TUS_RETRY_DELAYS[attempt]);
+    attempt += 1;
+    if (item.state !== "sending") return;
+    const head = await tusOffset(item.tusUrl);
+    if (item.state !== "sending") return;
+    if (head.offset !== null) {
+      offset = head.offset;
+    } else if (head.status !== 0 && !tusRetryable(head.status)) {
+      if (head.status === 404 || head.status === 410) localStorage.removeItem(key);
+      fail(head.status);
+      return;
+    }
+  }
+  localStorage.removeItem(key);
+  finishUpload(item, "done", "100% \u2014 uploaded");
 }
 
 function finishUpload(item, outcome, text) {
@@ -423,7 +638,7 @@ function loadFolderSoon() {
 
 function cancelUpload(item) {
   if (item.state === "sending") {
-    item.xhr.abort();
+    item.stop();
   } else if (item.state === "waiting") {
     finishUpload(item, "cancelled", "cancelled");
   }
