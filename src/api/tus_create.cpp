@@ -7,8 +7,6 @@
 #include "storage/backend_support.hpp"
 #include "storage/name.hpp"
 
-#include <boost/beast/core/string.hpp>
-
 #include <vector>
 
 namespace simplefs::api {
@@ -42,14 +40,6 @@ std::string declared_type(const std::vector<tus::metadata_pair>& metadata) {
 bool has_body(const http::request& req) {
     const auto length = req.body.content_length();
     return length ? *length > 0 : !req.header[http::field::transfer_encoding].empty();
-}
-
-bool is_offset_stream(std::string_view content_type) {
-    auto type = content_type.substr(0, content_type.find(';'));
-    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
-        type.remove_suffix(1);
-    }
-    return boost::beast::iequals(type, tus::offset_media_type);
 }
 
 /// Final upload: every part must be a finished partial upload; then the file is committed at
@@ -109,13 +99,10 @@ http::response concatenate(services& svc, const std::string& id, storage::upload
 
 boost::asio::awaitable<http::response> tus_create(services& svc, http::request& req,
                                                   std::string_view prefix) {
-    auto* uploads = svc.store.uploads();
-    if (uploads == nullptr) {
-        co_return tus::not_supported();
-    }
-    if (auto refusal = tus::refuse_other_version(req.header)) {
+    if (auto refusal = tus::refuse_request(svc, req.header)) {
         co_return std::move(*refusal);
     }
+    auto* uploads = svc.store.uploads();
     const auto concat = tus::parse_upload_concat(req.header["Upload-Concat"]);
     if (concat.malformed) {
         co_return tus::error(status::bad_request, "Malformed Upload-Concat");
@@ -171,7 +158,7 @@ boost::asio::awaitable<http::response> tus_create(services& svc, http::request& 
         }
     }
     const bool with_body = has_body(req);
-    if (with_body && (is_final || !is_offset_stream(req.header[http::field::content_type]))) {
+    if (with_body && (is_final || !tus::is_offset_stream(req.header[http::field::content_type]))) {
         co_return tus::error(status::unsupported_media_type,
                              "A body must be application/offset+octet-stream");
     }

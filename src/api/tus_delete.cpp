@@ -5,13 +5,10 @@ namespace simplefs::api {
 
 boost::asio::awaitable<http::response> tus_delete(services& svc, http::request& req,
                                                   std::string_view prefix) {
-    auto* uploads = svc.store.uploads();
-    if (uploads == nullptr) {
-        co_return tus::not_supported();
-    }
-    if (auto refusal = tus::refuse_other_version(req.header)) {
+    if (auto refusal = tus::refuse_request(svc, req.header)) {
         co_return std::move(*refusal);
     }
+    auto* uploads = svc.store.uploads();
     const std::string id(req.route_param);
     co_return co_await svc.pool.run([&]() -> http::response {
         // Under the lock, so that no PATCH is writing to what goes away.

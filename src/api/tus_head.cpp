@@ -4,13 +4,10 @@ namespace simplefs::api {
 
 boost::asio::awaitable<http::response> tus_head(services& svc, http::request& req,
                                                 std::string_view prefix) {
-    auto* uploads = svc.store.uploads();
-    if (uploads == nullptr) {
-        co_return tus::not_supported();
-    }
-    if (auto refusal = tus::refuse_other_version(req.header)) {
+    if (auto refusal = tus::refuse_request(svc, req.header)) {
         co_return std::move(*refusal);
     }
+    auto* uploads = svc.store.uploads();
     const std::string id(req.route_param);
     // No lock: the info is replaced atomically, so a read sees one version or the next.
     auto info = co_await svc.pool.run([&] { return uploads->read_info(id); });

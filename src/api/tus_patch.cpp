@@ -7,7 +7,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/beast/core/string.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -18,14 +17,6 @@ namespace simplefs::api {
 namespace {
 
 using http::status;
-
-bool is_offset_stream(std::string_view content_type) {
-    auto type = content_type.substr(0, content_type.find(';'));
-    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
-        type.remove_suffix(1);
-    }
-    return boost::beast::iequals(type, tus::offset_media_type);
-}
 
 /// 460 is not in the HTTP registry; tus 1.0.0 (checksum) names it "Checksum Mismatch".
 constexpr unsigned checksum_mismatch = 460;
@@ -193,14 +184,11 @@ boost::asio::awaitable<http::response> append_body(services& svc, http::request&
 
 boost::asio::awaitable<http::response> tus_patch(services& svc, http::request& req,
                                                  std::string_view prefix) {
-    auto* uploads = svc.store.uploads();
-    if (uploads == nullptr) {
-        co_return tus::not_supported();
-    }
-    if (auto refusal = tus::refuse_other_version(req.header)) {
+    if (auto refusal = tus::refuse_request(svc, req.header)) {
         co_return std::move(*refusal);
     }
-    if (!is_offset_stream(req.header[http::field::content_type])) {
+    auto* uploads = svc.store.uploads();
+    if (!tus::is_offset_stream(req.header[http::field::content_type])) {
         co_return tus::error(status::unsupported_media_type,
                              "Content-Type must be application/offset+octet-stream");
     }

@@ -3,6 +3,8 @@
 #include "http/digest_fields.hpp"
 #include "http/ows.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <charconv>
 
 namespace simplefs::api::tus {
@@ -132,6 +134,11 @@ upload_concat parse_upload_concat(std::string_view text) {
     }
     out.malformed = out.parts.empty();
     return out;
+}
+
+bool is_offset_stream(std::string_view content_type) {
+    const auto type = http::trim_ows(content_type.substr(0, content_type.find(';')));
+    return boost::beast::iequals(type, offset_media_type);
 }
 
 }  // namespace simplefs::api::tus

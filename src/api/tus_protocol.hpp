@@ -18,6 +18,8 @@ inline constexpr std::string_view extensions =
 inline constexpr std::string_view checksum_algorithms = "sha1,sha256";
 /// The only media type a PATCH body (and a creation-with-upload body) may have.
 inline constexpr std::string_view offset_media_type = "application/offset+octet-stream";
+/// Whether a Content-Type value is offset_media_type (parameters and case ignored).
+bool is_offset_stream(std::string_view content_type);
 /// Where uploads live; an upload's URL is this followed by its id.
 inline constexpr std::string_view uploads_path = "/uploads/";
 

@@ -84,5 +84,12 @@ TEST(ParseUploadConcat, PartialAndFinal) {
     EXPECT_TRUE(parse_upload_concat("whole").malformed);
 }
 
+TEST(IsOffsetStream, MediaTypeWithoutParametersOrCase) {
+    EXPECT_TRUE(is_offset_stream("application/offset+octet-stream"));
+    EXPECT_TRUE(is_offset_stream("Application/Offset+Octet-Stream ; charset=x"));
+    EXPECT_FALSE(is_offset_stream("application/octet-stream"));
+    EXPECT_FALSE(is_offset_stream(""));
+}
+
 }  // namespace
 }  // namespace simplefs::api::tus

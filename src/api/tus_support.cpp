@@ -36,17 +36,17 @@ http::response storage_error(const boost::system::error_code& ec) {
     return res;
 }
 
-std::optional<http::response> refuse_other_version(const http::request_header& header) {
-    if (header["Tus-Resumable"] == version) {
-        return std::nullopt;
+std::optional<http::response> refuse_request(const services& svc,
+                                             const http::request_header& header) {
+    if (svc.store.uploads() == nullptr) {
+        return error(status::not_implemented, "This storage backend keeps no resumable uploads");
     }
-    auto res = error(status::precondition_failed, "Tus-Resumable: 1.0.0 is required");
-    res.message.set("Tus-Version", version);
-    return res;
-}
-
-http::response not_supported() {
-    return error(status::not_implemented, "This storage backend keeps no resumable uploads");
+    if (header["Tus-Resumable"] != version) {
+        auto res = error(status::precondition_failed, "Tus-Resumable: 1.0.0 is required");
+        res.message.set("Tus-Version", version);
+        return res;
+    }
+    return std::nullopt;
 }
 
 std::string upload_url(std::string_view id) {

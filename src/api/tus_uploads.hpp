@@ -52,10 +52,10 @@ http::response empty_response(http::status code);
 http::response error(http::status code, std::string_view detail);
 /// error() for a storage failure (the api table), with Tus-Resumable.
 http::response storage_error(const boost::system::error_code& ec);
-/// 412 with Tus-Version unless the request says Tus-Resumable: 1.0.0.
-std::optional<http::response> refuse_other_version(const http::request_header& header);
-/// 501 when the backend keeps no upload state.
-http::response not_supported();
+/// What every tus request but OPTIONS is refused for: 501 when the backend keeps no upload
+/// state, 412 with Tus-Version unless the request says Tus-Resumable: 1.0.0.
+std::optional<http::response> refuse_request(const services& svc,
+                                             const http::request_header& header);
 /// "/uploads/<id>"
 std::string upload_url(std::string_view id);
 /// Upload-Offset, Upload-Length (or Upload-Defer-Length), Upload-Metadata, Upload-Concat,
