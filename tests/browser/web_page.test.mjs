@@ -187,6 +187,9 @@ test("upload, list, download, delete and errors on the page", async () => {
   const failed = page.locator('#transfer-list li[data-state="failed"]', { hasText: "huge.bin" });
   await failed.waitFor({ timeout: WAIT });
   assert.match(await failed.locator(".note").textContent(), /Too large/);
+  // The failed file sends nothing more: the overall bar is full once the others are done.
+  await page.locator("#overall-text", { hasText: "4 of 4 finished, 1 failed" }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator("#overall-progress").evaluate((b) => b.value), 100);
   const names = (await (await fetch(base + "/files/")).json()).files.map((f) => f.name);
   assert.ok(!names.includes("huge.bin"), "the over-limit file was stored");
 

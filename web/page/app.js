@@ -646,8 +646,10 @@ function cancelUpload(item) {
 
 function updateOverall() {
   const active = uploads.filter((u) => u.state !== "cancelled");
-  const total = active.reduce((sum, u) => sum + u.file.size, 0);
-  const loaded = active.reduce((sum, u) => sum + (u.state === "done" ? u.file.size : u.loaded), 0);
+  // The bar measures what is sent of what will be: a failed file will send nothing more.
+  const going = active.filter((u) => u.state !== "failed");
+  const total = going.reduce((sum, u) => sum + u.file.size, 0);
+  const loaded = going.reduce((sum, u) => sum + (u.state === "done" ? u.file.size : u.loaded), 0);
   const settled = active.filter((u) => u.state === "done" || u.state === "failed").length;
   const percent = total ? Math.floor((100 * loaded) / total) : (active.length && settled === active.length ? 100 : 0);
   $("overall-progress").value = percent;
