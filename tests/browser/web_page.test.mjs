@@ -180,6 +180,27 @@ test("upload, list, download, delete and errors on the page", async () => {
   const listing = await (await fetch(base + "/files/")).json();
   assert.deepEqual(listing.files.map((f) => f.name).sort(), ["alpha.bin", "gamma.txt"]);
 
+  // A name that is listed already: the page asks before replacing it. No: nothing is sent.
+  const transfers = page.locator("#transfer-list li");
+  const before = await transfers.count();
+  const alphaAgain = [{ name: "alpha.bin", mimeType: "application/octet-stream", buffer: pattern(1000, 9) }];
+  let question = "";
+  page.once("dialog", (dialog) => {
+    question = dialog.message();
+    dialog.dismiss();
+  });
+  await page.setInputFiles("#file-input", alphaAgain);
+  await until(async () => question !== "", "the replace question");
+  assert.match(question, /exists already: alpha\.bin\. Replace it\?/);
+  assert.equal(await transfers.count(), before);
+  assert.ok((await readFile(path.join(root, "data", "alpha.bin"))).equals(alpha), "alpha.bin was replaced");
+  // Yes: it is replaced.
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.setInputFiles("#file-input", alphaAgain);
+  await until(async () => (await transfers.count()) === before + 1, "the replacing upload's row");
+  await page.locator('#transfer-list li[data-state="done"]').nth(before).waitFor({ timeout: WAIT });
+  assert.ok((await readFile(path.join(root, "data", "alpha.bin"))).equals(alphaAgain[0].buffer));
+
   // Over the limit: the 413 is explained on the upload's row.
   await page.setInputFiles("#file-input", [
     { name: "huge.bin", mimeType: "application/octet-stream", buffer: pattern(LIMIT + 4096, 7) },
@@ -188,7 +209,7 @@ test("upload, list, download, delete and errors on the page", async () => {
   await failed.waitFor({ timeout: WAIT });
   assert.match(await failed.locator(".note").textContent(), /Too large/);
   // The failed file sends nothing more: the overall bar is full once the others are done.
-  await page.locator("#overall-text", { hasText: "4 of 4 finished, 1 failed" }).waitFor({ timeout: WAIT });
+  await page.locator("#overall-text", { hasText: "5 of 5 finished, 1 failed" }).waitFor({ timeout: WAIT });
   assert.equal(await page.locator("#overall-progress").evaluate((b) => b.value), 100);
   const names = (await (await fetch(base + "/files/")).json()).files.map((f) => f.name);
   assert.ok(!names.includes("huge.bin"), "the over-limit file was stored");

@@ -341,7 +341,18 @@ async function deleteFile(file) {
 // ---------------------------------------------------------------- uploads
 
 function queueFiles(fileList) {
-  const files = Array.from(fileList);
+  let files = Array.from(fileList);
+  // Replacing is what a PUT does; ask first when a name is already listed here (the loaded pages).
+  const clashes = files.filter((file) => state.files.some((known) => known.name === state.folder + file.name));
+  if (clashes.length > 0) {
+    const names = clashes.map((file) => file.name);
+    const shown = names.slice(0, 5).join(", ") + (names.length > 5 ? ", \u2026" : "");
+    const question = (names.length === 1 ? "This file exists already: " : names.length + " files exist already: ") +
+      shown + ". Replace " + (names.length === 1 ? "it?" : "them?");
+    if (!window.confirm(question)) {
+      files = files.filter((file) => !clashes.includes(file));
+    }
+  }
   if (files.length === 0) return;
   $("transfers").hidden = false;
   for (const file of files) {
