@@ -146,6 +146,18 @@ void reload_tokens(auth::access_control& access, const std::string& path) {
     }
 }
 
+/// Re-reads the signing secret on every SIGHUP (rotation: URLs signed with the old secret stop
+/// working); a file that is missing or too short leaves the current secret.
+void reload_signing_secret(auth::access_control& access, const std::string& path) {
+    auto loaded = auth::load_secret_file(path);
+    if (loaded.secret) {
+        access.replace_signer(auth::url_signer(std::move(*loaded.secret)));
+        spdlog::info("SIGHUP: signing secret reloaded from {}", path);
+    } else {
+        spdlog::error("SIGHUP: keeping the current signing secret: {}", loaded.error);
+    }
+}
+
 /// Runs every reload on each SIGHUP.
 void on_each_hangup(boost::asio::signal_set& hangups,
                     const std::vector<std::function<void()>>& reloads) {
@@ -245,11 +257,14 @@ int serve(const config::settings& s) {
             loops.stop();
         });
     });
-    // SIGHUP re-reads the token file and the certificate (without either it ends the process, as
-    // it always did).
+    // SIGHUP re-reads the token file, the signing secret and the certificate (without any of them
+    // it ends the process, as it always did).
     std::vector<std::function<void()>> reloads;
     if (*access && (*access)->tokens_enabled()) {
         reloads.emplace_back([&] { reload_tokens(**access, s.auth_tokens); });
+    }
+    if (*access && (*access)->signing_enabled()) {
+        reloads.emplace_back([&] { reload_signing_secret(**access, s.signing_secret_file); });
     }
     if (tls) {
         reloads.emplace_back([&] {

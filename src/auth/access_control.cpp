@@ -7,8 +7,9 @@ namespace simplefs::auth {
 access_control::access_control(std::shared_ptr<const token_table> tokens,
                                std::optional<url_signer> signer, clock now)
     : tokens_enabled_(tokens != nullptr),
+      signing_enabled_(signer.has_value()),
       tokens_(std::move(tokens)),
-      signer_(std::move(signer)),
+      signer_(signer ? std::make_shared<const url_signer>(std::move(*signer)) : nullptr),
       now_(std::move(now)) {}
 
 access_control::clock access_control::system_clock() {
@@ -21,13 +22,22 @@ access_control::clock access_control::system_clock() {
 
 void access_control::replace_tokens(std::shared_ptr<const token_table> tokens) {
     if (tokens_enabled_ && tokens != nullptr) {
-        std::lock_guard lock(tokens_mutex_);
+        std::lock_guard lock(mutex_);
         tokens_ = std::move(tokens);
     }
 }
 
+void access_control::replace_signer(url_signer signer) {
+    if (signing_enabled_) {
+        auto replacement = std::make_shared<const url_signer>(std::move(signer));
+        std::lock_guard lock(mutex_);
+        signer_ = std::move(replacement);
+    }
+}
+
 decision access_control::check_signature(const access_request& req, const credentials& cred) const {
-    if (!signer_) {
+    const auto signer = this->signer();
+    if (!signer) {
         return {outcome::signing_disabled, {}, {}};
     }
     // A signature grants one method on one file: never a listing or an unnamed upload.
@@ -35,7 +45,7 @@ decision access_control::check_signature(const access_request& req, const creden
         return {outcome::bad_signature, {}, {}};
     }
     const std::string_view method = req.method == "HEAD" ? "GET" : req.method;
-    switch (signer_->verify(method, *req.name, *cred.expires, *cred.signature, now_())) {
+    switch (signer->verify(method, *req.name, *cred.expires, *cred.signature, now_())) {
         case signature_check::valid:
             return {outcome::allowed, {}, {}};
         case signature_check::expired:

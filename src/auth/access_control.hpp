@@ -57,8 +57,8 @@ struct decision {
     }
 };
 
-/// The server's access policy: bearer tokens (replaceable at run time, e.g. on SIGHUP) and
-/// signed URLs. Thread-safe.
+/// The server's access policy: bearer tokens and signed URLs, both replaceable at run time (on
+/// SIGHUP). Thread-safe.
 class access_control {
 public:
     using clock = std::function<std::int64_t()>;  ///< Unix time in seconds
@@ -75,9 +75,12 @@ public:
 
     /// Takes effect for requests that start after the call. Ignored while tokens are off.
     void replace_tokens(std::shared_ptr<const token_table> tokens);
+    /// A new signing secret: URLs signed with the old one stop working. Ignored while signing is
+    /// off.
+    void replace_signer(url_signer signer);
 
     bool tokens_enabled() const noexcept { return tokens_enabled_; }
-    bool signing_enabled() const noexcept { return signer_.has_value(); }
+    bool signing_enabled() const noexcept { return signing_enabled_; }
 
     static clock system_clock();
 
@@ -86,16 +89,21 @@ private:
     /// The bearer token's decision for req; req null: any valid token will do.
     decision check_token(const credentials& cred, const access_request* req) const;
     std::shared_ptr<const token_table> tokens() const {
-        std::lock_guard lock(tokens_mutex_);
+        std::lock_guard lock(mutex_);
         return tokens_;
+    }
+    std::shared_ptr<const url_signer> signer() const {
+        std::lock_guard lock(mutex_);
+        return signer_;
     }
 
     const bool tokens_enabled_;
+    const bool signing_enabled_;
     // A mutex, not std::atomic<std::shared_ptr>: GCC 12's lock-bit implementation of the latter
     // is reported as a data race by TSan.
-    mutable std::mutex tokens_mutex_;
+    mutable std::mutex mutex_;
     std::shared_ptr<const token_table> tokens_;
-    std::optional<url_signer> signer_;
+    std::shared_ptr<const url_signer> signer_;
     clock now_;
 };
 

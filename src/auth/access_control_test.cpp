@@ -210,5 +210,27 @@ TEST(AccessControl, ReplaceTokens) {
     EXPECT_EQ(decide(off, file(scope::read, "GET", "a"), {}), outcome::allowed);
 }
 
+TEST(AccessControl, ReplaceSigner) {
+    auto ac = make(nullptr);
+    std::string exp;
+    std::string sig;
+    const auto old_url = signed_for("GET", "a", now + 60, exp, sig);
+    EXPECT_EQ(decide(ac, file(scope::read, "GET", "a"), old_url), outcome::allowed);
+    const std::string rotated(40, 'r');
+    ac.replace_signer(url_signer(rotated));
+    EXPECT_EQ(decide(ac, file(scope::read, "GET", "a"), old_url), outcome::bad_signature);
+    const std::string new_exp = std::to_string(now + 60);
+    const std::string new_sig = url_signer(rotated).sign("GET", "a", now + 60);
+    EXPECT_EQ(decide(ac, file(scope::read, "GET", "a"), {std::nullopt, new_exp, new_sig}),
+              outcome::allowed);
+
+    // signing stays off once off
+    auto off = make(sample_tokens(), false);
+    off.replace_signer(url_signer(rotated));
+    EXPECT_FALSE(off.signing_enabled());
+    EXPECT_EQ(decide(off, file(scope::read, "GET", "a"), {std::nullopt, new_exp, new_sig}),
+              outcome::signing_disabled);
+}
+
 }  // namespace
 }  // namespace simplefs::auth

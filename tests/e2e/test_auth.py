@@ -344,6 +344,29 @@ def test_sighup_reloads_tokens(simplefs_factory, auth_files):
     assert srv.alive()
 
 
+def test_sighup_rotates_the_signing_secret(secured, auth_files):
+    _, secret = auth_files
+    assert put(secured, "doc.txt", b"doc").status_code == 201
+    old_url = sign(secret, secured.base_url, "doc.txt")
+    assert requests.get(old_url, timeout=TIMEOUT).status_code == 200
+
+    # a secret that is too short: the current one stays
+    secret.write_text("short\n")
+    secured.send_signal(signal.SIGHUP)
+    wait_until(lambda: "keeping the current signing secret" in secured.log_text(), 10,
+               message="the reload error in the log")
+    assert requests.get(old_url, timeout=TIMEOUT).status_code == 200
+
+    secret.write_text("rotated-" + SECRET + "\n")
+    secured.send_signal(signal.SIGHUP)
+    wait_until(lambda: requests.get(old_url, timeout=TIMEOUT).status_code == 403, 10,
+               message="the old signature refused after SIGHUP")
+    expect_refused(requests.get(old_url, timeout=TIMEOUT), 403, "Invalid signature")
+    new_url = sign(secret, secured.base_url, "doc.txt")
+    assert requests.get(new_url, timeout=TIMEOUT).content == b"doc"
+    assert secured.alive()
+
+
 # --------------------------------------------------------------------------- signed URLs
 
 
