@@ -2,6 +2,7 @@
 
 #include "api/docs.hpp"
 #include "api/handlers.hpp"
+#include "api/tus_protocol.hpp"
 #include "api/tus_uploads.hpp"
 #include "api/web_page.hpp"
 
@@ -33,7 +34,9 @@ boost::asio::awaitable<http::response> guarded_upload(services& svc,
     const presented_credentials cred(req);
     const auth::decision d = check_access(control, access_rule::uploads, req, cred);
     if (!d.allowed()) {
-        co_return refuse(svc, d);
+        auto res = refuse(svc, d);
+        res.message.set("Tus-Resumable", tus::version);  // tus clients look for it on every answer
+        co_return res;
     }
     co_return co_await fn(svc, req, d.prefix);
 }

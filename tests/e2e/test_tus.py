@@ -449,8 +449,10 @@ def test_access_control_needs_write_within_the_prefix(simplefs_factory, tmp_path
     def auth(token):
         return {"Authorization": f"Bearer {token}"}
 
-    assert create(server, 3, filename="a.txt").status_code == 401
-    assert create(server, 3, headers=auth(reader), filename="a.txt").status_code == 403
+    refused = create(server, 3, filename="a.txt")
+    assert refused.status_code == 401 and refused.headers["Tus-Resumable"] == "1.0.0"
+    refused = create(server, 3, headers=auth(reader), filename="a.txt")
+    assert refused.status_code == 403 and refused.headers["Tus-Resumable"] == "1.0.0"
     assert create(server, 3, headers=auth(alice), filename="a.txt").status_code == 403
     r = create(server, 3, headers=auth(alice), filename="a.txt", path="users/alice")
     url = upload_url(server, r)
