@@ -28,6 +28,14 @@ std::size_t sweep_expired_uploads(services& svc) {
         }
         // A request holding the upload may be extending it: leave it for the next sweep.
         auto held = uploads->lock(id);
+        if (!held && held.error() == storage::errc::not_found) {
+            // An info whose data is gone (a crash between creating or removing the two): nothing
+            // can write to it, so it goes without a lock.
+            if (uploads->remove(id)) {
+                ++expired;
+            }
+            continue;
+        }
         if (!held) {
             continue;
         }

@@ -74,7 +74,9 @@ public:
     /// request (in this process or another one on the same volume) holds it, errc::not_found
     /// when there is no such upload.
     virtual result<std::unique_ptr<upload_data>> lock(std::string_view id) = 0;
-    /// Removes the upload's info and data. Call it while holding lock(id).
+    /// Removes the upload's data, then its info. Call it while holding lock(id), or when lock(id)
+    /// answered errc::not_found for an upload whose info exists (a crash between the removals
+    /// or the creation of the two files left the info alone).
     virtual result<void> remove(std::string_view id) = 0;
     /// The ids of all uploads with an info file, in no particular order.
     virtual result<std::vector<std::string>> list() = 0;

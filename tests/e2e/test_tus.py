@@ -267,6 +267,17 @@ def test_expired_uploads_are_swept(simplefs_factory):
     assert metric(server, "simplefs_tus_uploads_expired_total") == before + 1
 
 
+def test_an_info_left_without_data_is_swept(simplefs_factory):
+    # What a crash between creating (or removing) an upload's two files leaves: the info alone.
+    server = simplefs_factory("--upload-expiry", "1s")
+    url = upload_url(server, create(server, 100, filename=random_name()))
+    upload_id = url.rsplit("/", 1)[1]
+    (server.root / UPLOAD_FOLDER / f"{upload_id}.data").unlink()
+    wait_until(lambda: f"{upload_id}.info" not in state_files(server.root), timeout=15, interval=0.1,
+               message="the sweep to remove the info left alone")
+    assert head(url).status_code == 404
+
+
 def test_expired_upload_answers_gone_before_the_sweep(simplefs_factory):
     # 60 s expiry sweeps every 15 s; the info is aged by hand so that it is expired at once.
     server = simplefs_factory("--upload-expiry", "60s")

@@ -1777,8 +1777,9 @@ public:
             return errc::not_found;
         }
         return on_mount(state_, [&](const mount_ref& m) -> result<void> {
-            // Info first: once it is gone no request finds the upload.
-            for (const std::string_view suffix : {".info", ".data"}) {
+            // Data first, as in the posix store: a crash in between leaves an info that the
+            // sweep finds, never a data file that nothing lists.
+            for (const std::string_view suffix : {".data", ".info"}) {
                 const int rc = ::ceph_unlink(m.cm, upload_file(id, suffix).c_str());
                 if (rc != 0 && rc != -ENOENT) {
                     return ceph_error(rc);

@@ -293,14 +293,15 @@ result<void> posix_upload_store::remove(std::string_view id) {
         return opened.error();
     }
     const int dir = *opened;
-    // Info first: once it is gone no request finds the upload. A crash before the data goes
-    // leaves a data file that nothing reads or lists (a known, rare leak).
-    const std::string info_name = file_of(id, info_suffix);
-    if (::unlinkat(dir, info_name.c_str(), 0) != 0 && errno != ENOENT) {
-        return last_error();
-    }
+    // Data first, as create writes the info first: a crash in between leaves an info without
+    // data, which list() still finds and the sweep removes at expiry. A data file without info
+    // would be found by nothing.
     const std::string data_name = file_of(id, data_suffix);
     if (::unlinkat(dir, data_name.c_str(), 0) != 0 && errno != ENOENT) {
+        return last_error();
+    }
+    const std::string info_name = file_of(id, info_suffix);
+    if (::unlinkat(dir, info_name.c_str(), 0) != 0 && errno != ENOENT) {
         return last_error();
     }
     if (fsync_ && ::fsync(dir) != 0) {
