@@ -225,6 +225,31 @@ test("upload, list, download, delete and errors on the page", async () => {
   assert.match(await page.evaluate(() => location.hash), /^#\/reports%202026\/$/);
   await page.getByRole("link", { name: "Top folder" }).click();
   await rows.getByRole("link", { name: "reports 2026/" }).waitFor({ timeout: WAIT });
+
+  // A dropped folder: its files keep their paths below the current folder. The browser's
+  // FileSystemEntry objects are stood in for (a test cannot drop a real folder); the page's walk
+  // through them, batches and an empty folder included, is what runs.
+  await page.evaluate(() => {
+    const fileEntry = (name, text) => ({ isFile: true, isDirectory: false, name,
+      file: (ok) => ok(new File([text], name, { type: "text/plain" })) });
+    const folderEntry = (name, batches) => ({ isFile: false, isDirectory: true, name,
+      createReader: () => {
+        let next = 0;
+        return { readEntries: (ok) => setTimeout(() => ok(batches[next++] || []), 0) };
+      } });
+    const album = folderEntry("album", [[fileEntry("a.txt", "in album\n")],
+                                        [folderEntry("2026", [[fileEntry("b.txt", "deeper\n")]]),
+                                         folderEntry("empty", [])]]);
+    const drop = new Event("drop", { bubbles: true, cancelable: true });
+    Object.defineProperty(drop, "dataTransfer", {
+      value: { files: [], items: [{ kind: "file", webkitGetAsEntry: () => album }] } });
+    document.dispatchEvent(drop);
+  });
+  await uploadedFully(page, "album/a.txt");
+  await uploadedFully(page, "album/2026/b.txt");
+  assert.equal(await readFile(path.join(root, "data", "album", "a.txt"), "utf8"), "in album\n");
+  assert.equal(await readFile(path.join(root, "data", "album", "2026", "b.txt"), "utf8"), "deeper\n");
+  await rows.getByRole("link", { name: "album/" }).waitFor({ timeout: WAIT });
   await page.screenshot({ path: path.join(ARTIFACTS, "desktop-after.png"), fullPage: true });
 
   // A phone-sized screen: the same page, fewer columns, nothing wider than the screen.

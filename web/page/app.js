@@ -340,23 +340,26 @@ async function deleteFile(file) {
 
 // ---------------------------------------------------------------- uploads
 
+// fileList: Files (the picker, a drop of files), or {file, relative} with a path below the
+// current folder (a dropped folder: "album/2026/a.jpg").
 function queueFiles(fileList) {
-  let files = Array.from(fileList);
+  let picked = Array.from(fileList, (f) => (f instanceof File ? { file: f, relative: f.name } : f));
   // Replacing is what a PUT does; ask first when a name is already listed here (the loaded pages).
-  const clashes = files.filter((file) => state.files.some((known) => known.name === state.folder + file.name));
+  const clashes = picked.filter((p) => state.files.some((known) => known.name === state.folder + p.relative));
   if (clashes.length > 0) {
-    const names = clashes.map((file) => file.name);
+    const names = clashes.map((p) => p.relative);
     const shown = names.slice(0, 5).join(", ") + (names.length > 5 ? ", \u2026" : "");
     const question = (names.length === 1 ? "This file exists already: " : names.length + " files exist already: ") +
       shown + ". Replace " + (names.length === 1 ? "it?" : "them?");
     if (!window.confirm(question)) {
-      files = files.filter((file) => !clashes.includes(file));
+      picked = picked.filter((p) => !clashes.includes(p));
     }
   }
-  if (files.length === 0) return;
+  if (picked.length === 0) return;
   $("transfers").hidden = false;
-  for (const file of files) {
-    const item = { file, name: state.folder + file.name, folder: state.folder, loaded: 0, state: "waiting", xhr: null,
+  for (const { file, relative } of picked) {
+    const folder = state.folder + relative.slice(0, relative.length - file.name.length);
+    const item = { file, name: folder + file.name, folder, loaded: 0, state: "waiting", xhr: null,
                    stop: null, tusUrl: null };
     item.bar = el("progress", { max: 100, value: 0 });
     item.bar.setAttribute("aria-label", "Upload of " + file.name);
@@ -369,8 +372,30 @@ function queueFiles(fileList) {
     $("transfer-list").append(item.row);
     uploads.push(item);
   }
-  announce(files.length + " file" + (files.length === 1 ? "" : "s") + " queued for upload");
+  announce(picked.length + " file" + (picked.length === 1 ? "" : "s") + " queued for upload");
   pump();
+}
+
+// The files below dropped entries (FileSystemEntry), each with its path from the drop:
+// [{file, relative: "album/2026/a.jpg"}]. Empty folders give nothing: folders exist through files.
+async function filesOfEntries(entries) {
+  const picked = [];
+  const walk = async (entry, prefix) => {
+    if (entry.isFile) {
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      picked.push({ file, relative: prefix + file.name });
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      // readEntries gives a folder in batches, then an empty one.
+      for (;;) {
+        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child, prefix + entry.name + "/");
+      }
+    }
+  };
+  for (const entry of entries) await walk(entry, "");
+  return picked;
 }
 
 function pump() {
@@ -635,7 +660,7 @@ function finishUpload(item, outcome, text) {
     announce("Upload of " + item.name + " failed: " + text);
   }
   pump();
-  if (outcome === "done" && item.folder === state.folder) {
+  if (outcome === "done" && item.folder.startsWith(state.folder)) {
     loadFolderSoon();
   }
 }
@@ -699,7 +724,17 @@ function setUp() {
     event.preventDefault();
     depth = 0;
     form.classList.remove("dragging");
-    if (event.dataTransfer) queueFiles(event.dataTransfer.files);
+    if (!event.dataTransfer) return;
+    // The entries must be taken during the event; a dropped folder is then read asynchronously.
+    const entries = Array.from(event.dataTransfer.items || [],
+      (item) => (item.kind === "file" && item.webkitGetAsEntry ? item.webkitGetAsEntry() : null));
+    if (entries.some((entry) => entry && entry.isDirectory)) {
+      filesOfEntries(entries.filter(Boolean))
+        .then(queueFiles)
+        .catch(() => showMessage("Could not read the dropped folder."));
+    } else {
+      queueFiles(event.dataTransfer.files);
+    }
   });
 
   $("cancel-all").addEventListener("click", () => uploads.forEach(cancelUpload));
