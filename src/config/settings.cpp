@@ -138,6 +138,18 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     return parse_scaled(text, units);
 }
 
+/// Whole seconds with an optional unit: "3600", "90s", "15m", "24h", "7d".
+std::optional<std::uint64_t> parse_seconds(std::string_view text) {
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units = {{
+        {"", 1},
+        {"s", 1},
+        {"m", 60},
+        {"h", 60 * 60},
+        {"d", 24 * 60 * 60},
+    }};
+    return parse_scaled(text, units);
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units = {{
         {"", 1000},
@@ -498,14 +510,7 @@ problem apply_shutdown_grace(std::string_view text, settings& out) {
 constexpr std::uint64_t max_upload_expiry_seconds = 30ull * 24 * 60 * 60;
 
 problem apply_upload_expiry(std::string_view text, settings& out) {
-    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units = {{
-        {"", 1},
-        {"s", 1},
-        {"m", 60},
-        {"h", 60 * 60},
-        {"d", 24 * 60 * 60},
-    }};
-    const auto seconds = parse_scaled(text, units);
+    const auto seconds = parse_seconds(text);
     if (!seconds || *seconds == 0 || *seconds > max_upload_expiry_seconds) {
         return std::string("expected a duration from 1s to 30d, such as 90s, 30m, 24h or 7d");
     }
@@ -809,14 +814,7 @@ std::variant<sign_command, std::string> make_sign_command(const sign_values& v,
         return "sign: invalid value '" + printable(v.method) +
                "' for --method: expected GET, PUT or DELETE";
     }
-    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> units = {{
-        {"", 1},
-        {"s", 1},
-        {"m", 60},
-        {"h", 60 * 60},
-        {"d", 24 * 60 * 60},
-    }};
-    const auto seconds = parse_scaled(v.expires_in, units);
+    const auto seconds = parse_seconds(v.expires_in);
     if (!seconds || *seconds < 1 ||
         *seconds > static_cast<std::uint64_t>(max_signed_url_lifetime.count())) {
         return "sign: invalid value '" + printable(v.expires_in) +
