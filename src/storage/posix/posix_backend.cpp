@@ -3,6 +3,7 @@
 #include "storage/backend_support.hpp"
 #include "storage/hasher.hpp"
 #include "storage/name.hpp"
+#include "storage/posix/posix_io.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -41,41 +42,6 @@ constexpr int create_attempts = 8;
 /// How often a file changing while it is hashed is hashed again before giving up on caching.
 constexpr int hash_attempts = 3;
 constexpr std::size_t hash_buffer_bytes = 64 * 1024;
-
-class unique_fd {
-public:
-    unique_fd() noexcept = default;
-    explicit unique_fd(int fd) noexcept : fd_(fd) {}
-    unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
-    unique_fd& operator=(unique_fd&& other) noexcept {
-        if (this != &other) {
-            reset(other.release());
-        }
-        return *this;
-    }
-    ~unique_fd() { reset(); }
-
-    int get() const noexcept { return fd_; }
-    int release() noexcept { return std::exchange(fd_, -1); }
-    void reset(int fd = -1) noexcept {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = fd;
-    }
-
-private:
-    int fd_ = -1;
-};
-
-struct dir_closer {
-    void operator()(DIR* dir) const noexcept { ::closedir(dir); }
-};
-using unique_dir = std::unique_ptr<DIR, dir_closer>;
-
-error_code last_error() noexcept {
-    return from_errno(errno);
-}
 
 /// result<bool> cannot be built from an error_code implicitly (error_code converts to bool).
 result<bool> bool_error(error_code ec) noexcept {
@@ -441,16 +407,7 @@ public:
             offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
             return std::size_t{0};
         }
-        for (;;) {
-            const ssize_t n =
-                ::pread(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(offset));
-            if (n >= 0) {
-                return static_cast<std::size_t>(n);
-            }
-            if (errno != EINTR) {
-                return last_error();
-            }
-        }
+        return pread_some(fd_.get(), offset, buffer);
     }
 
     result<std::size_t> try_read_cached_at(std::uint64_t offset, std::span<char> buffer) override {
@@ -507,21 +464,8 @@ public:
         if (!open_ || hashes_.finished()) {
             return errc::io_error;
         }
-        const char* next = data.data();
-        std::size_t left = data.size();
-        while (left > 0) {
-            const ssize_t n = ::write(file_.get(), next, left);
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                return fail(errno);
-            }
-            if (n == 0) {
-                return fail(EIO);
-            }
-            next += n;
-            left -= static_cast<std::size_t>(n);
+        if (auto ec = write_all(file_.get(), data)) {
+            return fail(ec);
         }
         bytes_ += data.size();
         start_writeback();

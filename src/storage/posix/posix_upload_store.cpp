@@ -1,6 +1,7 @@
 #include "storage/posix/posix_upload_store.hpp"
 
 #include "storage/backend_support.hpp"
+#include "storage/posix/posix_io.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,49 +21,15 @@ constexpr std::string_view data_suffix = ".data";
 /// Info files are small; a larger one is corrupt.
 constexpr std::size_t max_info_bytes = 64 * 1024;
 
-boost::system::error_code last_error() noexcept {
-    return from_errno(errno);
-}
-
-class fd_guard {
-public:
-    explicit fd_guard(int fd) noexcept : fd_(fd) {}
-    fd_guard(fd_guard&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    fd_guard& operator=(fd_guard&&) = delete;
-    ~fd_guard() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
-
 std::string file_of(std::string_view id, std::string_view suffix) {
     std::string name(id);
     name += suffix;
     return name;
 }
 
-result<void> write_all(int fd, std::span<const char> data) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return last_error();
-        }
-        data = data.subspan(static_cast<std::size_t>(n));
-    }
-    return {};
-}
-
 class posix_upload_data final : public upload_data {
 public:
-    posix_upload_data(fd_guard fd, bool fsync) noexcept : fd_(std::move(fd)), fsync_(fsync) {}
+    posix_upload_data(unique_fd fd, bool fsync) noexcept : fd_(std::move(fd)), fsync_(fsync) {}
 
     result<std::uint64_t> size() override {
         struct stat st {};
@@ -77,7 +44,12 @@ public:
         }
         return {};
     }
-    result<void> append(std::span<const char> data) override { return write_all(fd_.get(), data); }
+    result<void> append(std::span<const char> data) override {
+        if (auto ec = write_all(fd_.get(), data)) {
+            return ec;
+        }
+        return {};
+    }
     result<void> sync() override {
         if (fsync_ && ::fdatasync(fd_.get()) != 0) {
             return last_error();
@@ -85,21 +57,12 @@ public:
         return {};
     }
     result<std::size_t> read_at(std::uint64_t offset, std::span<char> buffer) override {
-        for (;;) {
-            const ssize_t n =
-                ::pread(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(offset));
-            if (n >= 0) {
-                return static_cast<std::size_t>(n);
-            }
-            if (errno != EINTR) {
-                return last_error();
-            }
-        }
+        return pread_some(fd_.get(), offset, buffer);
     }
 
 private:
     // Closing the descriptor releases the flock.
-    fd_guard fd_;
+    unique_fd fd_;
     bool fsync_;
 };
 
@@ -119,6 +82,13 @@ posix_upload_store::~posix_upload_store() {
         ::close(dir_fd_);
     }
     ::close(root_fd_);
+}
+
+result<int> posix_upload_store::folder_of(std::string_view id, bool create) {
+    if (!valid_upload_id(id)) {
+        return errc::not_found;
+    }
+    return folder(create);
 }
 
 result<int> posix_upload_store::folder(bool create) {
@@ -144,10 +114,7 @@ result<int> posix_upload_store::folder(bool create) {
 }
 
 result<void> posix_upload_store::create(std::string_view id, const upload_info& info) {
-    if (!valid_upload_id(id)) {
-        return errc::not_found;
-    }
-    auto opened = folder(true);
+    auto opened = folder_of(id, true);
     if (!opened) {
         return opened.error();
     }
@@ -169,7 +136,7 @@ result<void> posix_upload_store::create(std::string_view id, const upload_info& 
         ::unlinkat(dir, info_name.c_str(), 0);
         return error;
     }
-    fd_guard data(fd);
+    unique_fd data(fd);
     if (fsync_ && (::fsync(fd) != 0 || ::fsync(dir) != 0)) {
         return last_error();
     }
@@ -177,10 +144,7 @@ result<void> posix_upload_store::create(std::string_view id, const upload_info& 
 }
 
 result<upload_info> posix_upload_store::read_info(std::string_view id) {
-    if (!valid_upload_id(id)) {
-        return errc::not_found;
-    }
-    auto opened = folder(false);
+    auto opened = folder_of(id, false);
     if (!opened) {
         return opened.error();
     }
@@ -190,7 +154,7 @@ result<upload_info> posix_upload_store::read_info(std::string_view id) {
     if (raw < 0) {
         return last_error();
     }
-    fd_guard fd(raw);
+    unique_fd fd(raw);
     std::string text;
     char buffer[4096];
     for (;;) {
@@ -213,10 +177,7 @@ result<upload_info> posix_upload_store::read_info(std::string_view id) {
 }
 
 result<void> posix_upload_store::write_info(std::string_view id, const upload_info& info) {
-    if (!valid_upload_id(id)) {
-        return errc::not_found;
-    }
-    auto opened = folder(true);
+    auto opened = folder_of(id, true);
     if (!opened) {
         return opened.error();
     }
@@ -228,9 +189,12 @@ result<void> posix_upload_store::write_info(std::string_view id, const upload_in
     if (raw < 0) {
         return last_error();
     }
-    fd_guard fd(raw);
+    unique_fd fd(raw);
     const std::string text = to_json(info);
-    auto written = write_all(fd.get(), text);
+    result<void> written;
+    if (auto ec = write_all(fd.get(), text)) {
+        written = ec;
+    }
     if (written && fsync_ && ::fsync(fd.get()) != 0) {
         written = last_error();
     }
@@ -249,10 +213,7 @@ result<void> posix_upload_store::write_info(std::string_view id, const upload_in
 }
 
 result<std::unique_ptr<upload_data>> posix_upload_store::lock(std::string_view id) {
-    if (!valid_upload_id(id)) {
-        return errc::not_found;
-    }
-    auto opened = folder(false);
+    auto opened = folder_of(id, false);
     if (!opened) {
         return opened.error();
     }
@@ -262,7 +223,7 @@ result<std::unique_ptr<upload_data>> posix_upload_store::lock(std::string_view i
     if (raw < 0) {
         return last_error();
     }
-    fd_guard fd(raw);
+    unique_fd fd(raw);
     while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK) {
             return errc::locked;
@@ -285,10 +246,7 @@ result<std::unique_ptr<upload_data>> posix_upload_store::lock(std::string_view i
 }
 
 result<void> posix_upload_store::remove(std::string_view id) {
-    if (!valid_upload_id(id)) {
-        return errc::not_found;
-    }
-    auto opened = folder(false);
+    auto opened = folder_of(id, false);
     if (!opened) {
         return opened.error();
     }
@@ -322,8 +280,8 @@ result<std::vector<std::string>> posix_upload_store::list() {
     if (raw < 0) {
         return last_error();
     }
-    DIR* dir = ::fdopendir(raw);
-    if (dir == nullptr) {
+    unique_dir dir(::fdopendir(raw));
+    if (!dir) {
         const auto error = last_error();
         ::close(raw);
         return error;
@@ -331,7 +289,7 @@ result<std::vector<std::string>> posix_upload_store::list() {
     std::vector<std::string> ids;
     for (;;) {
         errno = 0;
-        const dirent* entry = ::readdir(dir);
+        const dirent* entry = ::readdir(dir.get());
         if (entry == nullptr) {
             break;
         }
@@ -344,7 +302,6 @@ result<std::vector<std::string>> posix_upload_store::list() {
         }
     }
     const int error = errno;
-    ::closedir(dir);
     if (error != 0) {
         return from_errno(error);
     }

@@ -34,6 +34,8 @@ private:
     /// The upload folder's descriptor, opened once; errc::not_found while the folder does not
     /// exist and create is false.
     result<int> folder(bool create);
+    /// folder(create) for id: errc::not_found for an id that make_upload_id cannot give.
+    result<int> folder_of(std::string_view id, bool create);
 
     const int root_fd_;  ///< O_RDONLY | O_DIRECTORY
     const bool fsync_;
