@@ -9,13 +9,12 @@
 //   SIMPLEFS_BIN=build/release/simplefs node --test tests/browser/web_page.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { access, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { startSimplefs } from "./simplefs_server.mjs";
 
 const BIN = process.env.SIMPLEFS_BIN;
 const CHROMIUM = process.env.SIMPLEFS_CHROMIUM || "/usr/bin/chromium";
@@ -28,43 +27,12 @@ let root, base, browser;
 const servers = [];
 const TOKEN = "browser-test-token-0123456789";
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-// Starts simplefs on a free port with the storage root `data` and answers its base URL once
-// /health is 200.
+// Starts simplefs on a free port with the storage root `data` and the page tests' upload limit;
+// answers its base URL.
 async function startServer(data, ...extra) {
-  await mkdir(data, { recursive: true });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(BIN, ["--host", "127.0.0.1", "--port", String(port), "--storage-root", data,
-                           "--max-upload-size", String(LIMIT), ...extra],
-                     { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  proc.stdout.on("data", (d) => { log += d; });
-  proc.stderr.on("data", (d) => { log += d; });
-  servers.push(proc);
-  const deadline = Date.now() + WAIT;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) {
-      throw new Error(`simplefs exited with ${proc.exitCode}:\n${log}`);
-    }
-    try {
-      if ((await fetch(url + "/health")).ok) return url;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`simplefs did not answer /health within ${WAIT} ms:\n${log}`);
+  const server = await startSimplefs(BIN, data, ["--max-upload-size", String(LIMIT), ...extra], WAIT);
+  servers.push(server.proc);
+  return server.url;
 }
 
 // Bytes that differ per position, so a truncated or shifted download shows.

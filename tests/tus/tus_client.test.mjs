@@ -10,15 +10,14 @@
 //   (from a folder where `npm ci` of tests/tus/package.json ran: the build tree's tests/tus)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DefaultHttpStack, FileUrlStorage, Upload } from "tus-js-client";
+import { startSimplefs } from "./simplefs_server.mjs";
 
 const BIN = process.env.SIMPLEFS_BIN;
 const MiB = 1024 * 1024;
@@ -28,18 +27,6 @@ const WAIT = 15_000;  // generous: a busy 2-core machine
 const RETRY_DELAYS = [0, 250, 1000, 3000];
 
 let root, base, server;
-let serverLog = "";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 // Random bytes into `file`; answers their SHA-256 (hex).
 async function randomFile(file, size) {
@@ -143,37 +130,19 @@ class ChecksumRequest {
 before(async () => {
   assert.ok(BIN, "SIMPLEFS_BIN must name the simplefs binary");
   root = await mkdtemp(path.join(tmpdir(), "simplefs-tus-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ["--host", "127.0.0.1", "--port", String(port),
-                       "--storage-root", path.join(root, "data")],
-                 { stdio: ["ignore", "pipe", "pipe"] });
-  server.stdout.on("data", (d) => { serverLog += d; });
-  server.stderr.on("data", (d) => { serverLog += d; });
-  const deadline = Date.now() + WAIT;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) {
-      throw new Error(`simplefs exited with ${server.exitCode}:\n${serverLog}`);
-    }
-    try {
-      if ((await fetch(base + "/readyz")).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`simplefs was not ready within ${WAIT} ms:\n${serverLog}`);
+  server = await startSimplefs(BIN, path.join(root, "data"), [], WAIT);
+  base = server.url;
 });
 
 // A clean exit on SIGTERM: in sanitizer builds a report makes it fail.
 after(async () => {
   let exit = [0, null];
-  if (server?.exitCode === null) {
-    server.kill("SIGTERM");
-    exit = await once(server, "exit");
+  if (server?.proc.exitCode === null) {
+    server.proc.kill("SIGTERM");
+    exit = await once(server.proc, "exit");
   }
   if (root) await rm(root, { recursive: true, force: true });
-  assert.equal(exit[0], 0, `simplefs exited with ${exit[0] ?? exit[1]} after SIGTERM:\n${serverLog}`);
+  assert.equal(exit[0], 0, `simplefs exited with ${exit[0] ?? exit[1]} after SIGTERM:\n${server?.log()}`);
 });
 
 test("OPTIONS /uploads/ announces what the client relies on", async () => {
