@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <random>
+#include <vector>
 
 namespace simplefs::storage {
 namespace {
@@ -39,21 +40,26 @@ bool valid_content_type(std::string_view text) noexcept {
     });
 }
 
-std::string make_temp_name() {
-    std::array<unsigned char, 8> bytes{};
-    if (::getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+std::string random_hex(std::size_t bytes) {
+    std::vector<unsigned char> random(bytes);
+    if (::getrandom(random.data(), random.size(), 0) != static_cast<ssize_t>(random.size())) {
         std::random_device device;
-        for (auto& byte : bytes) {
+        for (auto& byte : random) {
             byte = static_cast<unsigned char>(device());
         }
     }
     static constexpr char digits[] = "0123456789abcdef";
-    std::string name(temp_prefix);
-    for (const unsigned char byte : bytes) {
-        name += digits[byte >> 4];
-        name += digits[byte & 0x0f];
+    std::string hex;
+    hex.reserve(bytes * 2);
+    for (const unsigned char byte : random) {
+        hex += digits[byte >> 4];
+        hex += digits[byte & 0x0f];
     }
-    return name;
+    return hex;
+}
+
+std::string make_temp_name() {
+    return std::string(temp_prefix) + random_hex(8);
 }
 
 std::chrono::system_clock::time_point to_time_point(const timespec& ts) {

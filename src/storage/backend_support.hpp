@@ -25,6 +25,8 @@ bool same_hex(std::string_view a, std::string_view b) noexcept;
 bool valid_content_type(std::string_view text) noexcept;
 /// "<temp_prefix><16 random hex digits>"
 std::string make_temp_name();
+/// bytes random bytes (getrandom) as lower-case hex: 2 * bytes digits.
+std::string random_hex(std::size_t bytes);
 
 std::chrono::system_clock::time_point to_time_point(const timespec& ts);
 std::int64_t to_nanoseconds(const timespec& ts) noexcept;

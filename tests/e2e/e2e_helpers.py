@@ -544,3 +544,12 @@ def post_file(server, name: str, data: bytes, session=None) -> requests.Response
                                    timeout=TIMEOUT)
     assert r.status_code == 202, f"POST /files/ {name!r}: status {r.status_code} {r.content[:300]!r}"
     return r
+
+
+def metric(server, name: str) -> float:
+    """The value of an unlabelled series in the server's /metrics."""
+    text = requests.get(server.url("/metrics"), timeout=TIMEOUT).text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")

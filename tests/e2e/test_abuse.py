@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from e2e_helpers import (HOST, TIMEOUT, RawConnection, assert_raw_error, file_path, get_file, put_file,
-                         random_name, temp_files, wait_until)
+from e2e_helpers import (HOST, TIMEOUT, RawConnection, assert_raw_error, file_path, get_file, metric,
+                         put_file, random_name, temp_files, wait_until)
 
 
 def host_line(port: int) -> bytes:
@@ -32,14 +32,6 @@ def closed_by_server(c: RawConnection, within: float) -> bool:
         return True
     except socket.timeout:
         return False
-
-
-def metric(srv, name: str) -> float:
-    text = requests.get(srv.url("/metrics"), timeout=TIMEOUT).text
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 def raise_fd_limit(want: int) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from e2e_helpers import HOST, TIMEOUT, random_name, random_text, sha256_hex, wait_until
+from e2e_helpers import HOST, TIMEOUT, metric, random_name, random_text, sha256_hex, wait_until
 
 UPLOAD_FOLDER = ".simplefs.tmp.uploads"
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -71,14 +71,6 @@ def head(url: str, headers: dict | None = None, timeout: float = TIMEOUT) -> req
 def state_files(root: Path) -> list[str]:
     folder = root / UPLOAD_FOLDER
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-def metric(server, name: str) -> float:
-    text = requests.get(server.url("/metrics"), timeout=TIMEOUT).text
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 def test_options_announce_version_extensions_and_limits(simplefs_factory):
